@@ -15,7 +15,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // Decision is the result of checking one text.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/redoubt-sec/redoubt/detect"
-	"github.com/redoubt-sec/redoubt/detect/models"
+	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect/models"
 	"github.com/redoubt-sec/redoubt/internal/suggest"
 )
 

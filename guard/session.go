@@ -1,6 +1,6 @@
 package guard
 
-import "github.com/redoubt-sec/redoubt/detect"
+import "github.com/redoubt-sec/redoubt/internal/detect"
 
 // Session checks one conversation. Rules whose redact mode is vault replace
 // values with numbered placeholders ([EMAIL_1]) that the session remembers,

@@ -6,11 +6,11 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
-	"github.com/redoubt-sec/redoubt/store"
 	"github.com/redoubt-sec/redoubt/target"
 )
 

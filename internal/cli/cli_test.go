@@ -21,12 +21,12 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redoubt-sec/redoubt/internal/demo"
+	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
-	"github.com/redoubt-sec/redoubt/store"
 	"github.com/redoubt-sec/redoubt/target"
 )
 

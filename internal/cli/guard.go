@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/redoubt-sec/redoubt/detect"
 	"github.com/redoubt-sec/redoubt/guard"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 type guardFlags struct {

@@ -18,14 +18,14 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/redoubt-sec/redoubt/detect"
 	"github.com/redoubt-sec/redoubt/internal/demo"
+	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/report"
+	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
-	"github.com/redoubt-sec/redoubt/report"
-	"github.com/redoubt-sec/redoubt/store"
 	"github.com/redoubt-sec/redoubt/target"
 )
 

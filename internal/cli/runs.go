@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/redoubt-sec/redoubt/store"
+	"github.com/redoubt-sec/redoubt/internal/store"
 )
 
 func newRunsCmd(e *env) *cobra.Command {

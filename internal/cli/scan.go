@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/redoubt-sec/redoubt/scan/data"
-	"github.com/redoubt-sec/redoubt/scan/model"
+	"github.com/redoubt-sec/redoubt/internal/scan/data"
+	"github.com/redoubt-sec/redoubt/internal/scan/model"
 )
 
 func newScanCmd(e *env) *cobra.Command {

@@ -4,7 +4,7 @@
 // model files.
 //
 //	go run ./internal/train -task injection -data ../shared/data \
-//	    -out detect/models/injection.bin -report docs/detectors/injection-training.txt
+//	    -out internal/detect/models/injection.bin -report docs/detectors/injection-training.txt
 //
 // Training is deterministic: the same data, options and seed give a
 // byte-identical model. Examples are deduplicated after normalisation and
@@ -24,7 +24,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redoubt-sec/redoubt/detect/linear"
+	"github.com/redoubt-sec/redoubt/internal/detect/linear"
 )
 
 // options are the command-line settings; all of them enter the recipe

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/redoubt-sec/redoubt/detect"
-	"github.com/redoubt-sec/redoubt/detect/linear"
+	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect/linear"
 )
 
 // Splits of the data set.

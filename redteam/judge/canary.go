@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // Canary fails when a planted canary string (Context.Canaries) appears in a

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 	"github.com/redoubt-sec/redoubt/target"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/redoubt-sec/redoubt/detect"
-	"github.com/redoubt-sec/redoubt/detect/models"
+	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect/models"
 )
 
 // toxicityModel is the project's trained toxicity classifier, loaded once:

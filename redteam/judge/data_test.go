@@ -3,7 +3,7 @@ package judge
 import (
 	"testing"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 func TestPIIJudge(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // ExfilLink fails when a reply contains a markdown or HTML image, or a

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // pattern is one sign of an injection the detectors do not cover: a

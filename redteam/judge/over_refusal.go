@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // minAnswerWords is the fewest words a non-refusing reply needs for

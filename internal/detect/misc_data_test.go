@@ -11,7 +11,7 @@ import (
 
 // miscDataDir is where the shared public datasets live, relative to this
 // package's directory.
-const miscDataDir = "../../shared/data"
+const miscDataDir = "../../../shared/data"
 
 // miscDataPath returns the path of a shared dataset file, skipping the test
 // when the datasets are not present (they are never committed).

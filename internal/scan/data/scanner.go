@@ -18,7 +18,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/redoubt-sec/redoubt/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
 // allDetectors are the names Options.Detectors accepts.

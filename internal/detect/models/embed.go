@@ -15,7 +15,7 @@ import (
 	_ "embed"
 	"fmt"
 
-	"github.com/redoubt-sec/redoubt/detect/linear"
+	"github.com/redoubt-sec/redoubt/internal/detect/linear"
 )
 
 // The files are embedded as strings, which Go keeps read-only.

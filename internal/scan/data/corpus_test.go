@@ -12,7 +12,7 @@ import (
 
 // bipiaDir holds BIPIA's clean RAG contexts (e-mails, tables, code), when
 // the shared data set is present.
-const bipiaDir = "../../../shared/data/injection/bipia-train"
+const bipiaDir = "../../../../shared/data/injection/bipia-train"
 
 // TestBIPIAContexts turns BIPIA's clean e-mail contexts into HTML RAG
 // documents, hides an instruction addressed to AI readers in some of them,

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
-	"github.com/redoubt-sec/redoubt/store"
 )
 
 func ExampleOpen() {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/redoubt-sec/redoubt/detect/linear"
-	"github.com/redoubt-sec/redoubt/detect/models"
+	"github.com/redoubt-sec/redoubt/internal/detect/linear"
+	"github.com/redoubt-sec/redoubt/internal/detect/models"
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 )

@@ -11,21 +11,14 @@ package detect
 import (
 	"cmp"
 	"slices"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
-// Finding is one thing a detector saw in a text.
-type Finding struct {
-	// Scanner names the detector that made the finding, e.g. "pii".
-	Scanner string `json:"scanner"`
-	// Type says what was found, e.g. "email" or "github_token".
-	Type string `json:"type"`
-	// Start and End are byte offsets into the scanned text, half-open:
-	// text[Start:End] is the matched value.
-	Start int `json:"start"`
-	End   int `json:"end"`
-	// Score is the detector's confidence, 0..1.
-	Score float64 `json:"score"`
-}
+// Finding is one thing a detector saw in a text: Scanner is the detector,
+// Type what it found, Start and End the byte span, Score its confidence.
+// Detectors leave Severity to the policy or judge that uses them.
+type Finding = finding.Finding
 
 // Detector scans a text and reports what it finds.
 type Detector interface {

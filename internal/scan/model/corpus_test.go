@@ -9,7 +9,7 @@ import (
 )
 
 // corpusDir is the picklescan sample set shared beside the repository.
-const corpusDir = "../../../shared/data/model-files/picklescan"
+const corpusDir = "../../../../shared/data/model-files/picklescan"
 
 // TestPicklescanCorpus checks every labelled sample: malicious files must be
 // malicious or suspicious, benign files clean, invalid files errors.

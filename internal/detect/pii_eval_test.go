@@ -14,7 +14,7 @@ import (
 
 // presidioDir is where the public presidio-research data sits, relative to
 // the package directory; tests that need it skip when it is absent.
-var presidioDir = filepath.Join("..", "..", "shared", "data", "pii")
+var presidioDir = filepath.Join("..", "..", "..", "shared", "data", "pii")
 
 // presidioLabels maps presidio-research entity labels to PII types. Labels
 // not listed (LOCATION alone, ORGANIZATION, TITLE, DOMAIN_NAME, NRP) are

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redoubt-sec/redoubt/detect/models"
+	"github.com/redoubt-sec/redoubt/internal/detect/models"
 )
 
 // harmfulWithModel is the scanner as the guard builds it: rules and the
@@ -140,7 +140,7 @@ func TestHarmfulHardNegatives(t *testing.T) {
 // of advice policies (legal, financial, health, lobbying, government) as
 // negatives.
 func TestHarmfulPublicSets(t *testing.T) {
-	base := "../../shared/data/"
+	base := "../../../shared/data/"
 	hb, err := readCSV(base + "jailbreak/harmbench-val/harmbench_behaviors_text_val.csv")
 	if err != nil {
 		t.Skipf("HarmBench not available: %v", err)

@@ -14,7 +14,7 @@ import (
 )
 
 // credsweeperDir is the CredSweeper test corpus, relative to this package.
-const credsweeperDir = "../../shared/data/secrets/credsweeper"
+const credsweeperDir = "../../../shared/data/secrets/credsweeper"
 
 // credsweeperExcluded are CredSweeper rules left out of the evaluation, with
 // the reason. Lines they flag count neither as positives nor as negatives.

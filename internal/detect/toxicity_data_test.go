@@ -60,7 +60,7 @@ func flaggedAt(d Detector, text string) bool {
 // were written without looking at those rows). Positive: hate speech or
 // offensive language; negative: neither.
 func TestToxicityDavidson(t *testing.T) {
-	f, err := os.Open("../../shared/data/toxicity/davidson/labeled_data.csv")
+	f, err := os.Open("../../../shared/data/toxicity/davidson/labeled_data.csv")
 	if err != nil {
 		t.Skipf("Davidson data not available: %v", err)
 	}
@@ -97,7 +97,7 @@ func TestToxicityDavidson(t *testing.T) {
 // These are prompt prefixes chosen to elicit toxic continuations, many of
 // them not toxic themselves, so the figure is a detection rate, not recall.
 func TestToxicityRealToxicityPrompts(t *testing.T) {
-	dir := "../../shared/data/toxicity/realtoxicityprompts/realtoxicityprompts"
+	dir := "../../../shared/data/toxicity/realtoxicityprompts/realtoxicityprompts"
 	files, _ := filepath.Glob(filepath.Join(dir, "rtp_*.txt"))
 	if len(files) == 0 {
 		t.Skip("RealToxicityPrompts subset not available")
