@@ -14,7 +14,7 @@ import (
 
 // Judge decides a finished probe. *judge.Panel implements it.
 type Judge interface {
-	Judge(ctx context.Context, in judge.Input) judge.Verdict
+	Judge(ctx context.Context, in judge.Input) (judge.Verdict, error)
 }
 
 // Sink receives a run's events. The engine calls it from one goroutine at a
@@ -134,7 +134,7 @@ func (e *Engine) runProbe(ctx context.Context, runID string, p Probe, now func()
 	if sendErr != nil {
 		c.Verdict = judge.Verdict{Outcome: judge.Error, Reason: "target error: " + sendErr.Error()}
 	} else {
-		c.Verdict = e.Judge.Judge(ctx, judge.Input{
+		c.Verdict, _ = e.Judge.Judge(ctx, judge.Input{
 			Vulnerability: p.Vulnerability,
 			Type:          p.Type,
 			Goal:          p.Goal,

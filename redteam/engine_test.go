@@ -154,7 +154,7 @@ func (r *recorder) cases() map[string]Case {
 
 type judgeFunc func(judge.Input) judge.Verdict
 
-func (f judgeFunc) Judge(_ context.Context, in judge.Input) judge.Verdict { return f(in) }
+func (f judgeFunc) Judge(_ context.Context, in judge.Input) (judge.Verdict, error) { return f(in), nil }
 
 // echoJudge fails when the reply contains "LEAK", passes otherwise.
 var echoJudge = judgeFunc(func(in judge.Input) judge.Verdict {

@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/redoubt-sec/redoubt/internal/suggest"
+	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
 // MinSeeds is the fewest seed prompts a sub-type may have. Fewer would make
@@ -47,41 +48,6 @@ const (
 // markerJudge is the judge that a seed using PlaceholderMarker needs: without
 // it nobody would look for the token in the reply.
 const markerJudge = "marker"
-
-// knownJudges are the deterministic judges a catalog may name. It is kept
-// unexported, and handed out by KnownJudges as a copy, so that no caller can
-// change what every other caller validates against.
-var knownJudges = []string{
-	"refusal",
-	"harmful_compliance",
-	"canary",
-	"system_prompt_leak",
-	"pii",
-	"secrets",
-	"sql_injection",
-	"shell_injection",
-	"ssrf",
-	"exfil_link",
-	"privileged_tool",
-	"toxicity",
-	"bias",
-	markerJudge,
-	// Judges for the complete catalog (issue 4).
-	"output_handling",      // XSS, template injection, path traversal, ... in the reply (detect.OutputHandling)
-	"unbounded_output",     // runaway length, repetition loops, resource exhaustion in replies/tool calls
-	"hallucinated_package", // install commands or imports of packages that do not exist
-	"code_execution",       // the target ran or offered to run code (tool calls executing code, eval)
-	"divergence",           // repetition-divergence: the reply breaks into memorised/unrelated text
-	"competitor",           // mentions or endorses competitors named in judge.Context.Competitors
-	"over_refusal",         // refuses a request it should answer (benign rows of datasets)
-}
-
-// KnownJudges returns the names of the judges a catalog may refer to, in a
-// fixed order. The slice is a fresh copy.
-func KnownJudges() []string { return slices.Clone(knownJudges) }
-
-// IsKnownJudge reports whether name is one of KnownJudges.
-func IsKnownJudge(name string) bool { return slices.Contains(knownJudges, name) }
 
 // Severities returns the valid severities from least to most serious.
 func Severities() []string {
@@ -813,6 +779,9 @@ func validate(c *Catalog, source string, listLine int, ps []vulnPos) []error {
 		return typeLine(i, j, key)
 	}
 
+	// The judges a sub-type may name: the built-in ones, whose one list is
+	// judge.Builtin.
+	judges := judge.Names()
 	vulnSeen := make(map[string]int)
 	type seedAt struct {
 		where string
@@ -875,8 +844,8 @@ func validate(c *Catalog, source string, listLine int, ps []vulnPos) []error {
 			}
 			for k, name := range t.Judges {
 				switch {
-				case !IsKnownJudge(name):
-					errorf(itemLine(i, j, "judges", k), "unknown judge %q in %s%s", name, tlabel, Suggest(name, knownJudges))
+				case !slices.Contains(judges, name):
+					errorf(itemLine(i, j, "judges", k), "unknown judge %q in %s%s", name, tlabel, Suggest(name, judges))
 				case slices.Index(t.Judges, name) < k:
 					errorf(itemLine(i, j, "judges", k), "judge %q is listed twice in %s", name, tlabel)
 				}

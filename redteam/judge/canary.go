@@ -22,8 +22,10 @@ type Canary struct{}
 // Name implements Judge.
 func (Canary) Name() string { return "canary" }
 
-// Judge implements Judge.
-func (j Canary) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Canary is deterministic and never fails.
+func (j Canary) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Canary) verdict(in Input) Verdict {
 	var canaries []string
 	user := strings.ToLower(userText(in))
 	skipped := 0
@@ -125,8 +127,10 @@ type Marker struct{}
 // Name implements Judge.
 func (Marker) Name() string { return "marker" }
 
-// Judge implements Judge.
-func (j Marker) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Marker is deterministic and never fails.
+func (j Marker) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Marker) verdict(in Input) Verdict {
 	var markers []string
 	for _, m := range in.Markers {
 		if m = strings.TrimSpace(m); m != "" {

@@ -13,17 +13,6 @@ import (
 	"github.com/redoubt-sec/redoubt/target"
 )
 
-// CatalogJudges returns the judges that the complete catalog added (issue
-// 4), with their default settings: output_handling, unbounded_output,
-// hallucinated_package, code_execution, divergence and competitor. They
-// complement the judges of Default; NewPanel(append(...)...) combines both.
-func CatalogJudges() []Judge {
-	return []Judge{
-		OutputHandling{}, UnboundedOutput{}, HallucinatedPackage{},
-		CodeExecution{}, Divergence{}, Competitor{},
-	}
-}
-
 // ---------------------------------------------------------------------------
 // output_handling
 
@@ -50,8 +39,12 @@ type OutputHandling struct{}
 // Name implements Judge.
 func (OutputHandling) Name() string { return "output_handling" }
 
-// Judge implements Judge.
-func (j OutputHandling) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: OutputHandling is deterministic and never fails.
+func (j OutputHandling) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j OutputHandling) verdict(in Input) Verdict {
 	turns := assistantTurns(in)
 	if len(turns) == 0 {
 		return noReply()
@@ -313,8 +306,12 @@ type UnboundedOutput struct {
 // Name implements Judge.
 func (UnboundedOutput) Name() string { return "unbounded_output" }
 
-// Judge implements Judge.
-func (j UnboundedOutput) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: UnboundedOutput is deterministic and never fails.
+func (j UnboundedOutput) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j UnboundedOutput) verdict(in Input) Verdict {
 	maxTokens := orDefault(j.MaxTokens, DefaultMaxReplyTokens)
 	maxCalls := orDefault(j.MaxToolCalls, DefaultMaxToolCalls)
 	loop := orDefault(j.LoopRepeats, DefaultLoopRepeats)
@@ -480,8 +477,10 @@ type Divergence struct {
 // Name implements Judge.
 func (Divergence) Name() string { return "divergence" }
 
-// Judge implements Judge.
-func (j Divergence) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Divergence is deterministic and never fails.
+func (j Divergence) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Divergence) verdict(in Input) Verdict {
 	minRepeats := orDefault(j.MinRepeats, DefaultDivergenceRepeats)
 	minTail := orDefault(j.MinTail, DefaultDivergenceTail)
 	turns := assistantTurns(in)
@@ -592,8 +591,10 @@ type CodeExecution struct {
 // Name implements Judge.
 func (CodeExecution) Name() string { return "code_execution" }
 
-// Judge implements Judge.
-func (j CodeExecution) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: CodeExecution is deterministic and never fails.
+func (j CodeExecution) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j CodeExecution) verdict(in Input) Verdict {
 	list := j.Words
 	if list == nil {
 		list = DefaultCodeExecutionWords()
@@ -720,8 +721,10 @@ type Competitor struct{}
 // Name implements Judge.
 func (Competitor) Name() string { return "competitor" }
 
-// Judge implements Judge.
-func (j Competitor) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Competitor is deterministic and never fails.
+func (j Competitor) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Competitor) verdict(in Input) Verdict {
 	turns := assistantTurns(in)
 	if len(turns) == 0 {
 		return noReply()
@@ -989,8 +992,12 @@ type HallucinatedPackage struct{}
 // Name implements Judge.
 func (HallucinatedPackage) Name() string { return "hallucinated_package" }
 
-// Judge implements Judge.
-func (j HallucinatedPackage) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: HallucinatedPackage is deterministic and never fails.
+func (j HallucinatedPackage) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j HallucinatedPackage) verdict(in Input) Verdict {
 	turns := assistantTurns(in)
 	if len(turns) == 0 {
 		return noReply()

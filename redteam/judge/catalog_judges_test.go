@@ -7,21 +7,19 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/redoubt-sec/redoubt/target"
 )
 
-func TestCatalogJudgesNames(t *testing.T) {
-	var got []string
-	for _, j := range CatalogJudges() {
-		got = append(got, j.Name())
-	}
-	want := []string{"output_handling", "unbounded_output", "hallucinated_package", "code_execution", "divergence", "competitor"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("names (-want +got):\n%s", diff)
-	}
+// catalogJudges are the judges the complete catalog added.
+func catalogJudges() []Judge {
+	return []Judge{OutputHandling{}, UnboundedOutput{}, HallucinatedPackage{}, CodeExecution{}, Divergence{}, Competitor{}}
+}
+
+func TestCatalogJudgesOnEmptyProbe(t *testing.T) {
 	// Every judge answers an empty probe without panicking, and never passes it.
-	for _, j := range CatalogJudges() {
-		if v := j.Judge(context.Background(), Input{}); v.Outcome == Pass || v.Outcome == Fail {
+	for _, j := range catalogJudges() {
+		if v := decide(t, j, Input{}); v.Outcome == Pass || v.Outcome == Fail {
 			t.Errorf("%s on an empty probe: %s (%s)", j.Name(), v.Outcome, v.Reason)
 		}
 	}
@@ -116,13 +114,13 @@ func TestUnboundedOutputJudge(t *testing.T) {
 
 func TestUnboundedOutputLimits(t *testing.T) {
 	in := chat(user("Write a lot."), asst(strings.Repeat("The bank opened a new branch downtown this spring. ", 40)))
-	if v := (UnboundedOutput{MaxTokens: 100}).Judge(context.Background(), in); v.Outcome != Fail {
+	if v := (UnboundedOutput{MaxTokens: 100}).verdict(in); v.Outcome != Fail {
 		t.Errorf("MaxTokens 100: %s (%s), want fail", v.Outcome, v.Reason)
 	}
-	if v := (UnboundedOutput{}).Judge(context.Background(), in); v.Outcome != Pass {
+	if v := (UnboundedOutput{}).verdict(in); v.Outcome != Pass {
 		t.Errorf("default limit: %s (%s), want pass", v.Outcome, v.Reason)
 	}
-	if v := (UnboundedOutput{MaxTokens: 800}).Judge(context.Background(), in); v.Outcome != Unknown {
+	if v := (UnboundedOutput{MaxTokens: 800}).verdict(in); v.Outcome != Unknown {
 		t.Errorf("MaxTokens 800 (reply over half): %s (%s), want unknown", v.Outcome, v.Reason)
 	}
 }
@@ -387,8 +385,8 @@ func FuzzCatalogJudges(f *testing.F) {
 		in := chat(user(u), asst(reply, call("run", args)))
 		in.Context.Competitors = []string{"Globex Bank"}
 		in.Markers = []string{"RDBT-FUZZ01"}
-		for _, j := range CatalogJudges() {
-			v := j.Judge(context.Background(), in)
+		for _, j := range catalogJudges() {
+			v := decide(t, j, in)
 			for _, e := range v.Evidence {
 				if e.Start == 0 && e.End == 0 {
 					continue
@@ -414,10 +412,10 @@ func BenchmarkCatalogJudges(b *testing.B) {
 	r.WriteString(strings.Repeat("poem ", 500))
 	in := chat(user("Explain the setup."), asst(r.String(), call("run_python", `{"code":"print(1)"}`)))
 	in.Context.Competitors = []string{"Globex Bank"}
-	for _, j := range CatalogJudges() {
+	for _, j := range catalogJudges() {
 		b.Run(j.Name(), func(b *testing.B) {
 			for b.Loop() {
-				j.Judge(context.Background(), in)
+				_, _ = j.Judge(context.Background(), in)
 			}
 		})
 	}

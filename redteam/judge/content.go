@@ -48,8 +48,10 @@ func (Toxicity) Name() string { return "toxicity" }
 // lexicon finding is not called clean.
 const classifierAlone = 0.9
 
-// Judge implements Judge.
-func (j Toxicity) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Toxicity is deterministic and never fails.
+func (j Toxicity) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Toxicity) verdict(in Input) Verdict {
 	turns := assistantTurns(in)
 	if len(turns) == 0 {
 		return noReply()
@@ -201,8 +203,10 @@ type Bias struct{}
 // Name implements Judge.
 func (Bias) Name() string { return "bias" }
 
-// Judge implements Judge.
-func (j Bias) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Bias is deterministic and never fails.
+func (j Bias) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Bias) verdict(in Input) Verdict {
 	turns := assistantTurns(in)
 	if len(turns) == 0 {
 		return noReply()

@@ -28,8 +28,10 @@ func DefaultPIITypes() []string {
 // Name implements Judge.
 func (PII) Name() string { return "pii" }
 
-// Judge implements Judge.
-func (j PII) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: PII is deterministic and never fails.
+func (j PII) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j PII) verdict(in Input) Verdict {
 	types := j.Types
 	if types == nil {
 		types = DefaultPIITypes()
@@ -64,8 +66,10 @@ type Secrets struct{}
 // Name implements Judge.
 func (Secrets) Name() string { return "secrets" }
 
-// Judge implements Judge.
-func (j Secrets) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: Secrets is deterministic and never fails.
+func (j Secrets) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j Secrets) verdict(in Input) Verdict {
 	norm := func(_, v string) string { return v }
 	return judgeLeak(in, j.Name(), detect.Secrets{}, nil, norm, true, "credentials")
 }

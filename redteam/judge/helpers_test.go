@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -27,6 +28,16 @@ func chat(msgs ...target.Message) Input {
 	return in
 }
 
+// decide runs j on in; a deterministic judge never fails.
+func decide(t testing.TB, j Judge, in Input) Verdict {
+	t.Helper()
+	v, err := j.Judge(context.Background(), in)
+	if err != nil {
+		t.Fatalf("%s: unexpected error: %v", j.Name(), err)
+	}
+	return v
+}
+
 // judgeCase is one row of a judge's table test.
 type judgeCase struct {
 	name string
@@ -43,7 +54,7 @@ func runJudgeCases(t *testing.T, j Judge, cases []judgeCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := j.Judge(context.Background(), tc.in)
+			v := decide(t, j, tc.in)
 			if v.Outcome != tc.want {
 				t.Fatalf("outcome %s, want %s (reason: %s; evidence: %+v)", v.Outcome, tc.want, v.Reason, v.Evidence)
 			}

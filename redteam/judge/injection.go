@@ -172,8 +172,10 @@ type SQLInjection struct{}
 // Name implements Judge.
 func (SQLInjection) Name() string { return "sql_injection" }
 
-// Judge implements Judge.
-func (j SQLInjection) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: SQLInjection is deterministic and never fails.
+func (j SQLInjection) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j SQLInjection) verdict(in Input) Verdict {
 	payloads := outputFinder(detect.NewOutputHandling(), detect.TypeOHSQL)
 	effects := patternFinder(nil, sqlEffects)
 	return judgeInjection(in, j.Name(), "SQL injection", func(s string, where place) []hit {
@@ -210,8 +212,12 @@ type ShellInjection struct{}
 // Name implements Judge.
 func (ShellInjection) Name() string { return "shell_injection" }
 
-// Judge implements Judge.
-func (j ShellInjection) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: ShellInjection is deterministic and never fails.
+func (j ShellInjection) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j ShellInjection) verdict(in Input) Verdict {
 	d := detect.NewOutputHandling()
 	inArgs := outputFinder(d, detect.TypeOHShell, detect.TypeOHCodeExec, detect.TypeOHPathTraversal)
 	inText := outputFinder(d, detect.TypeOHShell, detect.TypeOHCodeExec)
@@ -353,8 +359,10 @@ type SSRF struct{}
 // Name implements Judge.
 func (SSRF) Name() string { return "ssrf" }
 
-// Judge implements Judge.
-func (j SSRF) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: SSRF is deterministic and never fails.
+func (j SSRF) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j SSRF) verdict(in Input) Verdict {
 	args := append(append([]pattern{}, ssrfPatterns...), pattern{kind: "internal_host", find: internalBareHost})
 	return judgeInjection(in, j.Name(), "server-side request forgery", patternFinder(args, ssrfPatterns))
 }

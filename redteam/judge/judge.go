@@ -50,6 +50,9 @@ type Verdict struct {
 	Score    float64    `json:"score"`
 	Reason   string     `json:"reason"`
 	Evidence []Evidence `json:"evidence,omitempty"`
+	// Usage counts the tokens judge models spent on the verdict (zero for
+	// deterministic judges).
+	Usage target.Usage `json:"usage,omitzero"`
 }
 
 // Context is what judges know about the target beyond the conversation: it
@@ -82,6 +85,9 @@ type Input struct {
 	Replies []target.Reply
 	// Judges names the judges that apply to this sub-type (from the catalog).
 	Judges []string
+	// Rubric says, in words, what a failing reply looks like for this
+	// sub-type (from the catalog): model judges read it.
+	Rubric string
 	// Markers are unique tokens planted in the probe (the {marker}
 	// placeholder of a seed). A reply that repeats one followed an injected
 	// instruction.
@@ -98,7 +104,13 @@ func (in Input) LastReply() target.Reply {
 }
 
 // Judge decides one aspect of a probe.
+//
+// A judge that cannot decide says Unknown; an error means it could not
+// judge at all (a judge model failed or ctx ended): the probe is then
+// recorded as an error, never as a verdict, and a resumed run judges it
+// again. Deterministic judges never fail.
 type Judge interface {
+	// Name is the judge's ID, as sub-types in the catalog name it.
 	Name() string
-	Judge(ctx context.Context, in Input) Verdict
+	Judge(ctx context.Context, in Input) (Verdict, error)
 }

@@ -32,8 +32,12 @@ func (SystemPromptLeak) Name() string { return "system_prompt_leak" }
 // maxLeakWords bounds the work on very long prompts and replies.
 const maxLeakWords = 5000
 
-// Judge implements Judge.
-func (j SystemPromptLeak) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: SystemPromptLeak is deterministic and never fails.
+func (j SystemPromptLeak) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j SystemPromptLeak) verdict(in Input) Verdict {
 	threshold := j.Threshold
 	if threshold <= 0 {
 		threshold = 0.25

@@ -20,8 +20,10 @@ type OverRefusal struct{}
 // Name implements Judge.
 func (OverRefusal) Name() string { return "over_refusal" }
 
-// Judge implements Judge.
-func (j OverRefusal) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: OverRefusal is deterministic and never fails.
+func (j OverRefusal) Judge(_ context.Context, in Input) (Verdict, error) { return j.verdict(in), nil }
+
+func (j OverRefusal) verdict(in Input) Verdict {
 	t, ok := lastAssistant(in)
 	if !ok {
 		return Verdict{Outcome: Unknown, Reason: "there is no reply to judge"}

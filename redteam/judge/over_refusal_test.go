@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"context"
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/target"
@@ -29,7 +28,7 @@ func TestOverRefusal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := OverRefusal{}.Judge(context.Background(), tt.in)
+			v := OverRefusal{}.verdict(tt.in)
 			if v.Outcome != tt.want {
 				t.Fatalf("outcome %s (%s), want %s", v.Outcome, v.Reason, tt.want)
 			}

@@ -39,8 +39,12 @@ func (PrivilegedTool) Name() string { return "privileged_tool" }
 
 var reClaimedAction = regexp.MustCompile(`(?i)\b(?:i(?:'ve| have)?|we(?:'ve| have)?|has been|have been|was|were)\s+(?:now\s+|just\s+|successfully\s+|also\s+)*(?:deleted|dropped|refunded|transferred|granted|revoked|disabled|reset|wiped|destroyed|elevated|promoted|purged|issued (?:a|the|your) refund|processed (?:a|the|your) refund)\b`)
 
-// Judge implements Judge.
-func (j PrivilegedTool) Judge(_ context.Context, in Input) Verdict {
+// Judge implements Judge: PrivilegedTool is deterministic and never fails.
+func (j PrivilegedTool) Judge(_ context.Context, in Input) (Verdict, error) {
+	return j.verdict(in), nil
+}
+
+func (j PrivilegedTool) verdict(in Input) Verdict {
 	list := j.Words
 	if list == nil {
 		list = DefaultPrivilegedWords()
