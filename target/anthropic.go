@@ -47,11 +47,13 @@ func newAnthropic(cfg Config, o options) (*anthropic, error) {
 	}
 	p := &anthropic{
 		name:        cfg.displayName(),
-		url:         base + "/v1/messages",
 		model:       cfg.Model,
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,
 		header:      http.Header{},
+	}
+	if p.url, err = endpointURL(base, "/v1/messages", nil); err != nil {
+		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	if p.maxTokens == 0 {
 		p.maxTokens = DefaultAnthropicMaxTokens

@@ -2,6 +2,7 @@ package target
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,7 +52,6 @@ func newOpenAI(cfg Config, o options) (*openAI, error) {
 	}
 	p := &openAI{
 		name:        cfg.displayName(),
-		url:         base + "/chat/completions",
 		model:       cfg.Model,
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,
@@ -59,18 +59,22 @@ func newOpenAI(cfg Config, o options) (*openAI, error) {
 	}
 	p.header.Set("Content-Type", "application/json")
 	p.header.Set("Accept", "application/json")
+	endpoint, query := "/chat/completions", url.Values{}
 	if cfg.Deployment != "" {
-		version := cfg.APIVersion
-		if version == "" {
-			version = DefaultAzureAPIVersion
+		endpoint = "/openai/deployments/" + url.PathEscape(cfg.Deployment) + "/chat/completions"
+		// api_version wins over an api-version already in base_url's
+		// query; the default only fills the gap.
+		if version := cfg.APIVersion; version != "" || !hasQueryParam(base, "api-version") {
+			query.Set("api-version", cmp.Or(version, DefaultAzureAPIVersion))
 		}
-		p.url = base + "/openai/deployments/" + url.PathEscape(cfg.Deployment) +
-			"/chat/completions?api-version=" + url.QueryEscape(version)
 		if key != "" {
 			p.header.Set("api-key", key)
 		}
 	} else if key != "" {
 		p.header.Set("Authorization", "Bearer "+key)
+	}
+	if p.url, err = endpointURL(base, endpoint, query); err != nil {
+		return nil, fmt.Errorf("base_url: %w", err)
 	}
 	secrets, err := applyHeaders(p.header, cfg.Headers, o.getenv)
 	if err != nil {
