@@ -70,9 +70,10 @@ type Config struct {
 	// command run. Default 60s.
 	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitzero"`
 	// Retries is how many times a failed request is retried (5xx, 429,
-	// connection errors). Zero means the default, 3; negative disables
-	// retries.
-	Retries int `yaml:"retries,omitempty" json:"retries,omitempty"`
+	// connection errors). Unset (nil) means the default, 3; 0 means one
+	// attempt and no retry. A pointer, because "retries: 0" is a choice
+	// the configuration must be able to state. Negative is an error.
+	Retries *int `yaml:"retries,omitempty" json:"retries,omitempty"`
 	// RPS caps requests per second to this target; zero means no limit.
 	RPS float64 `yaml:"rps,omitempty" json:"rps,omitempty"`
 	// MaxInFlight caps concurrent requests to this target. Zero means the
@@ -312,6 +313,9 @@ func (c Config) Validate() error {
 	}
 	if c.RPS < 0 {
 		bad("rps must not be negative")
+	}
+	if c.Retries != nil && *c.Retries < 0 {
+		bad("retries must not be negative (0 means one attempt, no retry)")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("target %q: %w", c.displayName(), err)

@@ -42,7 +42,7 @@ max_in_flight: 4
 		Body:         `{"message": {{json .Prompt}}, "conversation": {{json .Session}}}`,
 		ResponsePath: "data.reply", ContextPath: "data.sources",
 		Session: SessionConfig{Mode: SessionResponse, Path: "data.conversation_id"},
-		Timeout: Duration(45 * time.Second), Retries: 5, RPS: 2.5, MaxInFlight: 4,
+		Timeout: Duration(45 * time.Second), Retries: new(5), RPS: 2.5, MaxInFlight: 4,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("decoded config (-want +got):\n%s", diff)
@@ -92,6 +92,8 @@ func TestValidate(t *testing.T) {
 		{"exec without command", Config{Type: TypeExec}, "command is required"},
 		{"negative temperature", Config{Type: TypeOpenAI, Model: "m", Temperature: &neg}, "temperature"},
 		{"negative rps", Config{Type: TypeOpenAI, Model: "m", RPS: -1}, "rps"},
+		{"negative retries", Config{Type: TypeOpenAI, Model: "m", Retries: new(-1)}, "retries must not be negative"},
+		{"zero retries", Config{Type: TypeOpenAI, Model: "m", Retries: new(0)}, ""},
 		{"url on openai", Config{Type: TypeOpenAI, Model: "m", URL: "http://h/v1"}, "url is only for type http"},
 		{"api key env on http", Config{Type: TypeHTTP, URL: "http://h", APIKeyEnv: "K"}, "api_key_env is not used by type http"},
 		{"command on http", Config{Type: TypeHTTP, URL: "http://h", Command: []string{"x"}}, "command is only for type exec"},
@@ -172,12 +174,45 @@ func TestDefaultsAndNames(t *testing.T) {
 	if tr.timeout != DefaultTimeout || tr.retries != DefaultRetries || cap(tr.slots) != DefaultMaxInFlight || tr.limiter != nil {
 		t.Errorf("defaults: timeout %v retries %d in-flight %d limiter %v", tr.timeout, tr.retries, cap(tr.slots), tr.limiter)
 	}
-	tg, err = New(Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", MaxInFlight: -1, Retries: -1, RPS: 5})
+	tg, err = New(Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", MaxInFlight: -1, Retries: new(0), RPS: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr = tg.(*openAI).tr
 	if tr.slots != nil || tr.retries != 0 || tr.limiter == nil || tr.limiter.Limit() != 5 {
 		t.Errorf("overrides: slots %v retries %d limiter %v", tr.slots, tr.retries, tr.limiter)
+	}
+}
+
+// "retries: 0" in a file means one attempt: it must survive YAML decoding
+// and the JSON round trip of the run store, and stay distinct from unset.
+func TestRetriesZeroIsNotUnset(t *testing.T) {
+	for _, tt := range []struct {
+		doc  string
+		want int
+	}{
+		{"retries: 0", 0},
+		{"retries: 2", 2},
+		{"", DefaultRetries},
+	} {
+		var c Config
+		if err := yaml.Unmarshal([]byte("type: openai\nmodel: m\nbase_url: http://h/v1\n"+tt.doc), &c); err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Config
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		tg, err := New(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.(*openAI).tr.retries; got != tt.want {
+			t.Errorf("%q: %d retries after a JSON round trip (%s), want %d", tt.doc, got, b, tt.want)
+		}
 	}
 }

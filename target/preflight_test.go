@@ -32,7 +32,7 @@ func TestPreflight(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, tt.handler)
-			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Name: "t", BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY", Retries: -1},
+			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Name: "t", BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY", Retries: new(0)},
 				fakeEnv(map[string]string{"KEY": "sk-preflight-secret"}))
 			if tt.down {
 				srv.Close()

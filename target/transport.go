@@ -150,7 +150,7 @@ func newTransport(cfg Config, o options, keyEnv string, secrets []string) *trans
 	t := &transport{
 		client:  o.client,
 		timeout: time.Duration(cfg.Timeout),
-		retries: cfg.Retries,
+		retries: DefaultRetries,
 		logger:  o.logger,
 		sleep:   o.sleep,
 		jitter:  o.jitter,
@@ -160,11 +160,8 @@ func newTransport(cfg Config, o options, keyEnv string, secrets []string) *trans
 	if t.timeout == 0 {
 		t.timeout = DefaultTimeout
 	}
-	switch {
-	case t.retries == 0:
-		t.retries = DefaultRetries
-	case t.retries < 0:
-		t.retries = 0
+	if cfg.Retries != nil {
+		t.retries = max(*cfg.Retries, 0) // Validate rejected negatives
 	}
 	if cfg.RPS > 0 {
 		t.limiter = rate.NewLimiter(rate.Limit(cfg.RPS), 1)

@@ -17,7 +17,7 @@ func TestURLCredentialsRedacted(t *testing.T) {
 	}))
 	defer srv.Close()
 	u := strings.Replace(srv.URL, "http://", "http://alice:hunter2pass@", 1)
-	tg, err := New(Config{Type: TypeOpenAI, BaseURL: u + "/v1?api_key=QSKEY12345", Model: "m", Retries: -1})
+	tg, err := New(Config{Type: TypeOpenAI, BaseURL: u + "/v1?api_key=QSKEY12345", Model: "m", Retries: new(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestHTTPSessionTimeoutNotRetried(t *testing.T) {
 	}{{"", 2}, {SessionGenerate, 1}} {
 		calls.Store(0)
 		tg, err := New(Config{Type: TypeHTTP, URL: srv.URL, Body: `{"s": {{json .Session}}, "q": {{json .Prompt}}}`,
-			ResponsePath: "reply", Session: SessionConfig{Mode: tt.mode}, Retries: 1, Timeout: Duration(50 * time.Millisecond)},
+			ResponsePath: "reply", Session: SessionConfig{Mode: tt.mode}, Retries: new(1), Timeout: Duration(50 * time.Millisecond)},
 			withSleep(func(context.Context, time.Duration) error { return nil }))
 		if err != nil {
 			t.Fatal(err)

@@ -44,25 +44,28 @@ func TestRetries(t *testing.T) {
 	tests := []struct {
 		name      string
 		steps     []step
-		retries   int
-		wantErr   int // HTTP status of the final error; 0 for success
+		retries   *int // nil: the default
+		wantErr   int  // HTTP status of the final error; 0 for success
 		wantCalls int
 		// wantWaits are the waits requested (jitter returns its ceiling).
 		wantWaits []time.Duration
 		// approx accepts waits within 2s of the wanted ones (HTTP dates).
 		approx bool
 	}{
-		{"429 retry-after seconds", []step{{429, "2"}}, 0, 0, 2, []time.Duration{2 * time.Second}, false},
-		{"503 retry-after date", []step{{503, httpDate}}, 0, 0, 2, []time.Duration{90 * time.Second}, true},
-		{"5xx backoff doubles", []step{{500, ""}, {502, ""}, {504, ""}}, 0, 0, 4,
+		{"429 retry-after seconds", []step{{429, "2"}}, nil, 0, 2, []time.Duration{2 * time.Second}, false},
+		{"503 retry-after date", []step{{503, httpDate}}, nil, 0, 2, []time.Duration{90 * time.Second}, true},
+		{"5xx backoff doubles", []step{{500, ""}, {502, ""}, {504, ""}}, nil, 0, 4,
 			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}, false},
-		{"no retry on 400", []step{{400, ""}}, 0, 400, 1, nil, false},
-		{"no retry on 401", []step{{401, ""}}, 0, 401, 1, nil, false},
-		{"no retry on 404", []step{{404, ""}}, 0, 404, 1, nil, false},
-		{"retries exhausted", []step{{500, ""}, {500, ""}, {500, ""}}, 2, 500, 3,
+		{"no retry on 400", []step{{400, ""}}, nil, 400, 1, nil, false},
+		{"no retry on 401", []step{{401, ""}}, nil, 401, 1, nil, false},
+		{"no retry on 404", []step{{404, ""}}, nil, 404, 1, nil, false},
+		{"retries exhausted", []step{{500, ""}, {500, ""}, {500, ""}}, new(2), 500, 3,
 			[]time.Duration{500 * time.Millisecond, time.Second}, false},
-		{"retries disabled", []step{{503, "1"}}, -1, 503, 1, nil, false},
-		{"retry-after too long is reported", []step{{429, "3600"}}, 0, 429, 1, nil, false},
+		{"default is 3 retries", []step{{500, ""}, {500, ""}, {500, ""}, {500, ""}}, nil, 500, 4,
+			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}, false},
+		{"retries 0 is one attempt", []step{{503, "1"}}, new(0), 503, 1, nil, false},
+		{"retries 0 on a connection-level 500 too", []step{{500, ""}}, new(0), 500, 1, nil, false},
+		{"retry-after too long is reported", []step{{429, "3600"}}, nil, 429, 1, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +104,7 @@ func TestRetryConnectionError(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {})
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	tg, rec := mustNew(t, Config{Type: TypeOpenAI, BaseURL: url, Model: "m", Retries: 2})
+	tg, rec := mustNew(t, Config{Type: TypeOpenAI, BaseURL: url, Model: "m", Retries: new(2)})
 	_, err := tg.Send(context.Background(), userConv("x"))
 	var ce *ConnError
 	if !errors.As(err, &ce) {
@@ -350,7 +353,7 @@ func TestRetryLogsWithoutSecrets(t *testing.T) {
 	})
 	var logs strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K", Retries: 1},
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K", Retries: new(1)},
 		fakeEnv(map[string]string{"K": key}), WithLogger(logger))
 	if _, err := tg.Send(context.Background(), userConv("x")); err == nil {
 		t.Fatal("Send succeeded against a 503")
