@@ -78,14 +78,14 @@ type Finding struct {
 	// Type is the rule that matched, a stable snake_case ID such as
 	// "email" or "pickle_dangerous_global".
 	Type string `json:"type"`
-	// Severity is how bad it is, when the maker rates it.
-	Severity Severity `json:"severity,omitzero"`
-	// Score is the maker's confidence, 0..1.
-	Score float64 `json:"score"`
 	// Start and End are byte offsets into the located text, half-open:
 	// text[Start:End] is what matched.
 	Start int `json:"start"`
 	End   int `json:"end"`
+	// Score is the maker's confidence, 0..1.
+	Score float64 `json:"score"`
+	// Severity is how bad it is, when the maker rates it.
+	Severity Severity `json:"severity,omitzero"`
 	// Message says what was seen, in words. It may quote the scanned text,
 	// which is attacker-controlled.
 	Message string `json:"message,omitempty"`

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
@@ -34,13 +34,13 @@ func testCatalog() *catalog.Catalog {
 	}}
 }
 
-func testAttacks() []attack.Spec {
-	return []attack.Spec{
-		{ID: "baseline", Name: "Baseline", Kind: attack.KindDeterministic, Apply: func(p string, _ *rand.Rand) string { return p }},
-		{ID: "upper", Name: "Upper", Kind: attack.KindDeterministic, Apply: func(p string, r *rand.Rand) string {
+func testAttacks() []Attack {
+	return []Attack{
+		{ID: "baseline", Name: "Baseline", Kind: KindDeterministic, Apply: func(p string, _ *rand.Rand) string { return p }},
+		{ID: "upper", Name: "Upper", Kind: KindDeterministic, Apply: func(p string, r *rand.Rand) string {
 			return fmt.Sprintf("%s #%d", strings.ToUpper(p), r.IntN(1000))
 		}},
-		{ID: "only_beta", Name: "Only beta", Kind: attack.KindDeterministic,
+		{ID: "only_beta", Name: "Only beta", Kind: KindDeterministic,
 			Apply:   func(p string, _ *rand.Rand) string { return "beta: " + p },
 			Applies: func(v string) bool { return v == "beta" }},
 	}
@@ -121,15 +121,15 @@ func TestPlanMaxAndErrors(t *testing.T) {
 	}
 }
 
-// recorder is a Sink that keeps events.
-type recorder struct {
+// eventLog is a Handler that keeps events.
+type eventLog struct {
 	mu     sync.Mutex
 	events []Event
 	failOn int // fail the n-th verdict (1-based), 0: never
 	seen   int
 }
 
-func (r *recorder) sink(ev Event) error {
+func (r *eventLog) Handle(ev Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ev.Type == EventVerdict {
@@ -142,10 +142,10 @@ func (r *recorder) sink(ev Event) error {
 	return nil
 }
 
-func (r *recorder) cases() map[string]Case {
+func (r *eventLog) cases() map[string]Case {
 	out := map[string]Case{}
 	for _, ev := range r.events {
-		if ev.Type == EventVerdict {
+		if ev.Type == EventVerdict || ev.Type == EventProbeErrored {
 			out[ev.Case.Probe.ID] = *ev.Case
 		}
 	}
@@ -179,10 +179,10 @@ func TestExecuteOutcomes(t *testing.T) {
 			return target.Reply{Content: "no"}, nil
 		}
 	}}
-	var rec recorder
+	var rec eventLog
 	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 4}
 	run := RunInfo{ID: "run1"}
-	if err := eng.Execute(context.Background(), run, probes, nil, rec.sink); err != nil {
+	if err := eng.Execute(context.Background(), run, probes, nil, &rec); err != nil {
 		t.Fatal(err)
 	}
 	cases := rec.cases()
@@ -224,7 +224,8 @@ func TestExecuteOutcomes(t *testing.T) {
 		order[id] = append(order[id], ev.Type)
 	}
 	for id, types := range order {
-		if types[0] != EventProbeStarted || types[len(types)-1] != EventVerdict {
+		last := types[len(types)-1]
+		if types[0] != EventProbeStarted || (last != EventVerdict && last != EventProbeErrored) {
 			t.Errorf("probe %s events out of order: %v", id, types)
 		}
 	}
@@ -238,9 +239,9 @@ func TestExecuteSkipsDone(t *testing.T) {
 		return target.Reply{Content: "ok"}, nil
 	}}
 	done := map[string]bool{probes[0].ID: true, probes[3].ID: true}
-	var rec recorder
+	var rec eventLog
 	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 2}
-	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, done, rec.sink); err != nil {
+	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, done, &rec); err != nil {
 		t.Fatal(err)
 	}
 	if int(sent.Load()) != len(probes)-2 {
@@ -266,9 +267,9 @@ func TestExecuteCancelDropsUnfinished(t *testing.T) {
 		}
 		return target.Reply{Content: "ok"}, nil
 	}}
-	var rec recorder
+	var rec eventLog
 	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 1}
-	err := eng.Execute(ctx, RunInfo{ID: "r"}, probes, nil, rec.sink)
+	err := eng.Execute(ctx, RunInfo{ID: "r"}, probes, nil, &rec)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -288,9 +289,9 @@ func TestExecuteStopsWhenSinkFails(t *testing.T) {
 	tgt := target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
 		return target.Reply{Content: "ok"}, nil
 	}}
-	rec := recorder{failOn: 3}
+	rec := eventLog{failOn: 3}
 	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 1}
-	err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, rec.sink)
+	err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec)
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v, want the sink's error", err)
 	}
@@ -531,6 +532,7 @@ func TestSummarizeFrameworks(t *testing.T) {
 type sessionTarget struct {
 	mu          sync.Mutex
 	seen, ended map[string]bool
+	reply       func(target.Conversation) string // nil: "ok"
 }
 
 func (s *sessionTarget) Name() string { return "sessions" }
@@ -538,6 +540,9 @@ func (s *sessionTarget) Send(ctx context.Context, conv target.Conversation) (tar
 	s.mu.Lock()
 	s.seen[target.SessionID(ctx)] = true
 	s.mu.Unlock()
+	if s.reply != nil {
+		return target.Reply{Content: s.reply(conv)}, nil
+	}
 	return target.Reply{Content: "ok"}, nil
 }
 func (s *sessionTarget) EndSession(id string) {
@@ -549,12 +554,330 @@ func (s *sessionTarget) EndSession(id string) {
 func TestExecuteEndsSessions(t *testing.T) {
 	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1})
 	tgt := &sessionTarget{seen: map[string]bool{}, ended: map[string]bool{}}
-	var rec recorder
+	var rec eventLog
 	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 3}
-	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, rec.sink); err != nil {
+	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec); err != nil {
 		t.Fatal(err)
 	}
 	if len(tgt.seen) != len(probes) || !cmp.Equal(tgt.seen, tgt.ended) {
 		t.Errorf("%d sessions seen, %d ended", len(tgt.seen), len(tgt.ended))
+	}
+}
+
+// The engine keeps exactly Concurrency probes in flight: with a target that
+// holds every request, Concurrency of them arrive, and no more.
+func TestExecuteConcurrency(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, PerType: 10})
+	for _, conc := range []int{1, 3, 8} {
+		t.Run(fmt.Sprint(conc), func(t *testing.T) {
+			var inFlight, peak atomic.Int32
+			release := make(chan struct{})
+			go func() {
+				// An engine that starts too few workers never gets there;
+				// the deadline keeps the test from hanging on it.
+				deadline := time.Now().Add(5 * time.Second)
+				for inFlight.Load() < int32(conc) && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				// Give an engine that starts too many workers the time to
+				// show it (a correct one never has more to send).
+				time.Sleep(50 * time.Millisecond)
+				close(release)
+			}()
+			tgt := target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				return target.Reply{Content: "ok"}, nil
+			}}
+			var rec eventLog
+			eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: conc}
+			if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec); err != nil {
+				t.Fatal(err)
+			}
+			if got := peak.Load(); got != int32(conc) {
+				t.Errorf("peak in flight %d, want %d", got, conc)
+			}
+			if got := len(rec.cases()); got != len(probes) {
+				t.Errorf("%d cases, want %d", got, len(probes))
+			}
+		})
+	}
+}
+
+// flushLog is a Flusher that records what was durable at each flush.
+type flushLog struct {
+	eventLog
+	flushed   int // events durable so far
+	flushes   int
+	failFlush bool
+}
+
+func (f *flushLog) Flush() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failFlush {
+		return errors.New("commit failed")
+	}
+	f.flushes++
+	f.flushed = len(f.events)
+	return nil
+}
+
+// Everything handled is flushed before Execute returns, also when the run
+// is cancelled: a verdict recorded by one handler is never missing from
+// another.
+func TestExecuteFlushesOnCancel(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, PerType: 20})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int32
+	tgt := target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+		if n.Add(1) == 30 {
+			cancel()
+		}
+		return target.Reply{Content: "ok"}, nil
+	}}
+	var fl flushLog
+	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 4}
+	if err := eng.Execute(ctx, RunInfo{ID: "r"}, probes, nil, &fl); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if fl.flushes == 0 || fl.flushed != len(fl.events) {
+		t.Errorf("%d of %d events flushed (%d flushes)", fl.flushed, len(fl.events), fl.flushes)
+	}
+	if got := len(fl.cases()); got < 25 || got > 30 {
+		t.Errorf("%d cases recorded, want the ~29 finished before cancellation", got)
+	}
+}
+
+func TestExecuteStopsWhenFlushFails(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, PerType: 20})
+	tgt := target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+		return target.Reply{Content: "ok"}, nil
+	}}
+	fl := flushLog{failFlush: true}
+	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 2}
+	err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &fl)
+	if err == nil || !strings.Contains(err.Error(), "commit failed") {
+		t.Fatalf("err = %v, want the flush error", err)
+	}
+}
+
+// A dead target trips the breaker: the run stops with ErrTargetFailed long
+// before every probe has errored, and nothing after the trip is recorded as
+// a verdict.
+func TestExecuteBreakerConsecutive(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, PerType: 30})
+	var calls atomic.Int32
+	tgt := target.Func{ID: "dead", F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+		if calls.Add(1) <= 5 {
+			return target.Reply{Content: "ok"}, nil
+		}
+		return target.Reply{}, errors.New("connection refused")
+	}}
+	var rec eventLog
+	eng := &Engine{Target: tgt, Judge: echoJudge, Concurrency: 2, Breaker: Breaker{Consecutive: 6}}
+	err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec)
+	var tf *TargetFailure
+	if !errors.Is(err, ErrTargetFailed) || !errors.As(err, &tf) {
+		t.Fatalf("err = %v, want a target failure", err)
+	}
+	if tf.Consecutive != 6 || !strings.Contains(err.Error(), `target "dead" failed 6 probes in a row`) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("failure %+v: %v", tf, err)
+	}
+	if got := calls.Load(); got > 15 {
+		t.Errorf("the target was called %d times after it died, want the run to stop", got)
+	}
+	errored := 0
+	for _, c := range rec.cases() {
+		if c.Errored() {
+			errored++
+		}
+	}
+	if errored < 6 || errored > 8 {
+		t.Errorf("%d errored probes recorded, want 6 (plus at most one in flight per worker)", errored)
+	}
+}
+
+func TestBreakerRate(t *testing.T) {
+	b := Breaker{Consecutive: -1, Window: 10, Rate: 0.5}.start("t")
+	// Alternating failures never make a streak, but half the window fails.
+	var err error
+	for i := 0; err == nil && i < 100; i++ {
+		err = b.record(i%2 == 0, "boom")
+		if err != nil && i != 9 {
+			t.Fatalf("tripped after %d probes, want 10", i+1)
+		}
+	}
+	var tf *TargetFailure
+	if !errors.As(err, &tf) || tf.Failed != 5 || tf.Of != 10 {
+		t.Fatalf("err = %v, want 5 of 10", err)
+	}
+	if b.record(true, "") != nil {
+		t.Error("a tripped breaker reports again")
+	}
+	// A healthy window with rare failures never trips.
+	b = Breaker{}.start("t")
+	for i := range 1000 {
+		if err := b.record(i%7 == 0, "x"); err != nil {
+			t.Fatalf("tripped at %d: %v", i, err)
+		}
+	}
+}
+
+// escalate is a strategy that adapts: it asks; on a refusal it forks,
+// going back one exchange and rephrasing, up to three attempts; then it
+// follows up once in the same attempt.
+type escalate struct{ followed bool }
+
+func (s *escalate) Next(_ context.Context, d *Dialogue) (Move, error) {
+	cur := d.Current()
+	switch {
+	case cur == nil:
+		return Move{Message: "please", Usage: target.Usage{PromptTokens: 1}}, nil
+	case strings.Contains(cur.Turns[len(cur.Turns)-1].Content, "no") && len(d.Attempts) < 3:
+		return Move{Fork: true, Keep: len(cur.Turns) - 2, Message: fmt.Sprintf("pretty please %d", len(d.Attempts)), Usage: target.Usage{PromptTokens: 1}}, nil
+	case !s.followed:
+		s.followed = true
+		return Move{Message: "and then?"}, nil
+	}
+	return Move{Done: true}, nil
+}
+
+func TestExecuteStrategyForks(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, Vulnerabilities: []string{"alpha:a1"}, Attacks: []string{"baseline"}})
+	if len(probes) != 1 {
+		t.Fatalf("%d probes", len(probes))
+	}
+	tgt := &sessionTarget{seen: map[string]bool{}, ended: map[string]bool{}, reply: func(conv target.Conversation) string {
+		switch conv.LastUser() {
+		case "please", "pretty please 1":
+			return "no"
+		case "pretty please 2":
+			return "fine: LEAK"
+		}
+		return "more LEAK"
+	}}
+	var rec eventLog
+	atk := testAttacks()
+	atk[0].Strategy = func(Probe) Strategy { return &escalate{} }
+	eng := &Engine{Target: tgt, Judge: echoJudge, Attacks: atk, Concurrency: 1}
+	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	c := rec.cases()[probes[0].ID]
+	if len(c.Attempts) != 3 {
+		t.Fatalf("%d attempts, want 3: %+v", len(c.Attempts), c.Attempts)
+	}
+	for i, want := range []judge.Outcome{judge.Pass, judge.Pass, judge.Fail} {
+		if v := c.Attempts[i].Verdict; v == nil || v.Outcome != want {
+			t.Errorf("attempt %d verdict %+v, want %s", i, v, want)
+		}
+	}
+	if c.Verdict.Outcome != judge.Fail || !strings.HasPrefix(c.Verdict.Reason, "attempt 3 of 3: ") {
+		t.Errorf("verdict %+v, want the third attempt's fail", c.Verdict)
+	}
+	// The reported attempt is the failing one, follow-up included.
+	if got := len(c.Turns); got != 4 || c.Turns[0].Content != "pretty please 2" || c.Turns[2].Content != "and then?" {
+		t.Errorf("turns %+v", c.Turns)
+	}
+	if c.AttackUsage.PromptTokens != 3 {
+		t.Errorf("attack usage %+v, want 3 prompt tokens", c.AttackUsage)
+	}
+	// Each attempt had a session of its own, and every one was ended.
+	if len(tgt.seen) != 3 || !cmp.Equal(tgt.seen, tgt.ended) {
+		t.Errorf("sessions seen %v, ended %v", tgt.seen, tgt.ended)
+	}
+}
+
+// A stateful target hears the kept turns again when a strategy forks with
+// history, in the new attempt's session.
+func TestExecuteForkReplaysOnStatefulTarget(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, Vulnerabilities: []string{"alpha:a1"}, Attacks: []string{"baseline"}})
+	var mu sync.Mutex
+	history := map[string][]string{} // session -> user turns it heard
+	tgt := statefulFunc{Func: target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		sid := target.SessionID(ctx)
+		history[sid] = append(history[sid], conv.LastUser())
+		return target.Reply{Content: "reply " + fmt.Sprint(len(history[sid]))}, nil
+	}}}
+	moves := []Move{{Message: "one"}, {Message: "two"}, {Fork: true, Keep: 2, Message: "three"}, {Done: true}}
+	atk := testAttacks()
+	atk[0].Strategy = func(Probe) Strategy { return &script{moves: moves} }
+	var rec eventLog
+	eng := &Engine{Target: tgt, Judge: echoJudge, Attacks: atk, Concurrency: 1}
+	if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	second := history["r/"+probes[0].ID+"#1"]
+	if !cmp.Equal(second, []string{"one", "three"}) {
+		t.Errorf("the forked session heard %q, want the kept turn again, then the new one", second)
+	}
+	c := rec.cases()[probes[0].ID]
+	if len(c.Attempts) != 2 || len(c.Attempts[1].Turns) != 4 {
+		t.Errorf("attempts %+v", c.Attempts)
+	}
+}
+
+type statefulFunc struct{ target.Func }
+
+func (statefulFunc) Stateful() bool { return true }
+
+// script plays fixed moves.
+type script struct {
+	moves []Move
+	i     int
+}
+
+func (s *script) Next(context.Context, *Dialogue) (Move, error) {
+	if s.i >= len(s.moves) {
+		return Move{Done: true}, nil
+	}
+	s.i++
+	return s.moves[s.i-1], nil
+}
+
+func TestExecuteStrategyErrors(t *testing.T) {
+	probes, _ := Plan(testCatalog(), testAttacks(), PlanOptions{Seed: 1, Vulnerabilities: []string{"alpha:a1"}, Attacks: []string{"baseline"}})
+	tgt := target.Func{F: func(ctx context.Context, conv target.Conversation) (target.Reply, error) {
+		return target.Reply{Content: "ok"}, nil
+	}}
+	tests := []struct {
+		name  string
+		moves []Move
+		want  string
+	}{
+		{"nothing sent", []Move{{Done: true}}, "it sent nothing"},
+		{"bad fork", []Move{{Message: "a"}, {Fork: true, Keep: 5, Message: "b"}}, "fork keeps 5 of 2 messages"},
+		{"runaway", func() []Move {
+			m := make([]Move, 10)
+			for i := range m {
+				m[i] = Move{Message: "again"}
+			}
+			return m
+		}(), "more than 4 turns"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			atk := testAttacks()
+			atk[0].Strategy = func(Probe) Strategy { return &script{moves: tt.moves} }
+			var rec eventLog
+			eng := &Engine{Target: tgt, Judge: echoJudge, Attacks: atk, MaxTurns: 4}
+			if err := eng.Execute(context.Background(), RunInfo{ID: "r"}, probes, nil, &rec); err != nil {
+				t.Fatal(err)
+			}
+			c := rec.cases()[probes[0].ID]
+			if !c.Errored() || !strings.Contains(c.Verdict.Reason, tt.want) {
+				t.Errorf("verdict %+v, want an error containing %q", c.Verdict, tt.want)
+			}
+		})
 	}
 }

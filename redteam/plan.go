@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/redoubt-sec/redoubt/internal/suggest"
-	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 )
 
@@ -22,8 +21,9 @@ type PlanInputs struct {
 	// Catalog holds the vulnerabilities (the built-in catalog, possibly
 	// merged with the user's custom vulnerabilities).
 	Catalog *catalog.Catalog
-	// Attacks are the attacks a plan may use (attack.All()).
-	Attacks []attack.Spec
+	// Attacks are the attacks a plan may use (attack.All(), or a Go
+	// program's own list).
+	Attacks []Attack
 	// Frameworks resolve PlanOptions.Framework; nil means
 	// catalog.Frameworks(). The CLI passes the built-in frameworks with the
 	// custom vulnerabilities added to the categories they name.
@@ -37,7 +37,7 @@ type PlanInputs struct {
 // Plan expands a catalog selection into probes: every selected sub-type
 // with every selected attack that applies to it, PerType times. It is
 // PlanWith without a dataset, with the built-in frameworks.
-func Plan(cat *catalog.Catalog, attacks []attack.Spec, opts PlanOptions) ([]Probe, error) {
+func Plan(cat *catalog.Catalog, attacks []Attack, opts PlanOptions) ([]Probe, error) {
 	return PlanWith(PlanInputs{Catalog: cat, Attacks: attacks}, opts)
 }
 
@@ -144,7 +144,7 @@ func FindFramework(frameworks []catalog.Framework, id string) (catalog.Framework
 // planFramework plans what fw maps to. atks are the attacks opts.Attacks
 // allows; all is every attack, to tell an unknown attack in the framework
 // from one the user left out.
-func planFramework(cat *catalog.Catalog, atks, all []attack.Spec, fw catalog.Framework, opts PlanOptions, per int, purpose string) ([]Probe, error) {
+func planFramework(cat *catalog.Catalog, atks, all []Attack, fw catalog.Framework, opts PlanOptions, per int, purpose string) ([]Probe, error) {
 	// narrow holds the sub-types opts.Vulnerabilities allows ("vuln:type").
 	var narrow map[string]bool
 	if len(opts.Vulnerabilities) > 0 {
@@ -225,7 +225,7 @@ func planFramework(cat *catalog.Catalog, atks, all []attack.Spec, fw catalog.Fra
 // planDataset makes the probes of a dataset's rows. Attacks named in
 // opts.Attacks apply to every row (a dataset has no vulnerability for an
 // attack to judge its fit by); without them each row is sent as written.
-func planDataset(ds *Dataset, all []attack.Spec, opts PlanOptions, per int) ([]Probe, error) {
+func planDataset(ds *Dataset, all []Attack, opts PlanOptions, per int) ([]Probe, error) {
 	ids := opts.Attacks
 	if len(ids) == 0 {
 		ids = []string{"baseline"}
@@ -251,7 +251,7 @@ func planDataset(ds *Dataset, all []attack.Spec, opts PlanOptions, per int) ([]P
 	return probes, nil
 }
 
-func datasetProbe(seed int64, row DatasetRow, key string, occ int, a attack.Spec, n int) Probe {
+func datasetProbe(seed int64, row DatasetRow, key string, occ int, a Attack, n int) Probe {
 	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%d\x00%s\x00%d", seed, DatasetVulnerability, key, occ, a.ID, n))
 	r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
 	return Probe{
@@ -260,12 +260,12 @@ func datasetProbe(seed int64, row DatasetRow, key string, occ int, a attack.Spec
 		Type:          row.Type,
 		Attack:        a.ID,
 		Goal:          row.Prompt,
-		Turns:         []string{a.Apply(row.Prompt, r)},
+		Turns:         []string{a.apply(row.Prompt, r)},
 		Judges:        datasetJudges(row),
 	}
 }
 
-func makeProbe(seed int64, vuln string, typ catalog.Type, a attack.Spec, n int, purpose string) Probe {
+func makeProbe(seed int64, vuln string, typ catalog.Type, a Attack, n int, purpose string) Probe {
 	key := fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%d", seed, vuln, typ.ID, a.ID, n)
 	sum := sha256.Sum256([]byte(key))
 	r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
@@ -286,8 +286,9 @@ func makeProbe(seed int64, vuln string, typ catalog.Type, a attack.Spec, n int, 
 		Type:          typ.ID,
 		Attack:        a.ID,
 		Goal:          goal,
-		Turns:         []string{a.Apply(goal, r)},
+		Turns:         []string{a.apply(goal, r)},
 		Judges:        slices.Clone(typ.Judges),
+		Rubric:        typ.Rubric,
 		Markers:       markers,
 		Severity:      typ.Severity,
 	}
@@ -295,13 +296,13 @@ func makeProbe(seed int64, vuln string, typ catalog.Type, a attack.Spec, n int, 
 
 // selectAttacks returns the attacks named in ids, in registry order, or all
 // of them when ids is empty.
-func selectAttacks(all []attack.Spec, ids []string) ([]attack.Spec, error) {
+func selectAttacks(all []Attack, ids []string) ([]Attack, error) {
 	if len(ids) == 0 {
 		return all, nil
 	}
 	want := map[string]bool{}
 	for _, id := range ids {
-		if !slices.ContainsFunc(all, func(a attack.Spec) bool { return a.ID == id }) {
+		if !slices.ContainsFunc(all, func(a Attack) bool { return a.ID == id }) {
 			names := make([]string, len(all))
 			for i, a := range all {
 				names[i] = a.ID
@@ -310,7 +311,7 @@ func selectAttacks(all []attack.Spec, ids []string) ([]attack.Spec, error) {
 		}
 		want[id] = true
 	}
-	var out []attack.Spec
+	var out []Attack
 	for _, a := range all {
 		if want[a.ID] {
 			out = append(out, a)

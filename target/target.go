@@ -111,6 +111,16 @@ type SessionEnder interface {
 	EndSession(id string)
 }
 
+// Stateful is implemented by targets that remember a conversation on their
+// side, per session (see WithSession), instead of reading it whole from
+// each Send: an app that takes only the newest message. Stateful reports
+// whether this target, as configured, does. The red-team engine uses it
+// when a strategy goes back to an earlier point of a conversation: such a
+// target must hear the kept turns again in a new session.
+type Stateful interface {
+	Stateful() bool
+}
+
 // Func adapts a Go function to a Target, for library users and tests.
 type Func struct {
 	ID string

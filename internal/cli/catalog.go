@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redoubt-sec/redoubt/internal/suggest"
+	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 )
@@ -130,7 +131,7 @@ type attackView struct {
 	Description string `json:"description"`
 }
 
-func newCatalogView(c *catalog.Catalog, attacks []attack.Spec, fws []catalog.Framework) *catalogView {
+func newCatalogView(c *catalog.Catalog, attacks []redteam.Attack, fws []catalog.Framework) *catalogView {
 	v := &catalogView{
 		Vulnerabilities: make([]vulnView, 0, len(c.Vulnerabilities)),
 		Attacks:         make([]attackView, 0, len(attacks)),

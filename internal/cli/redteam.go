@@ -305,7 +305,7 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 	if err := runEvent(redteam.EventRunStarted); err != nil {
 		return &exitError{code: ExitFailure, err: err}
 	}
-	runErr := eng.Execute(ctx, info, probes, done, sink)
+	runErr := eng.Execute(ctx, info, probes, done, redteam.HandlerFunc(sink))
 	bar.finish()
 
 	// Record and report whatever is done, even when interrupted: finished

@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/redoubt-sec/redoubt/redteam/attack"
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Segment is a piece of a text that carries other text in an encoding, and
@@ -106,14 +106,14 @@ func (d *segDecoder) find(s string, start, end int, prefix string, depth int, ro
 				}
 				j += size
 			}
-			if _, hidden := attack.DecodeTags(s[i:j]); hidden != "" && utf8.ValidString(hidden) {
+			if _, hidden := codec.DecodeTags(s[i:j]); hidden != "" && utf8.ValidString(hidden) {
 				add(i, j, KindTags, hidden)
 			}
 			i = j
 		}
 	}
 	if decAsksROT13(s) {
-		add(0, len(s), KindROT13, attack.ROT13(s))
+		add(0, len(s), KindROT13, codec.ROT13(s))
 	}
 }
 

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/redoubt-sec/redoubt/internal/codec"
 	"github.com/redoubt-sec/redoubt/internal/detect/linear"
 	"github.com/redoubt-sec/redoubt/internal/detect/models"
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
-	"github.com/redoubt-sec/redoubt/redteam/attack"
 )
 
 // Finding types reported by the injection detector. The rule types come
@@ -145,7 +145,7 @@ func NewInjectionModel(m *linear.Model) *Injection {
 		}
 	}
 	for _, t := range rot13Triggers {
-		for _, w := range strings.Fields(attack.ROT13(t)) {
+		for _, w := range strings.Fields(codec.ROT13(t)) {
 			d.anchors.add(w).rot13 = true
 		}
 	}
@@ -236,7 +236,7 @@ func (d *Injection) Scan(text string) []Finding {
 		}
 	}
 	for _, ln := range rotLines {
-		if sc := d.scoreDecoded(attack.ROT13(n.Text[ln[0]:ln[1]])); sc >= injClassifierFloor {
+		if sc := d.scoreDecoded(codec.ROT13(n.Text[ln[0]:ln[1]])); sc >= injClassifierFloor {
 			s, e := n.Span(ln[0], ln[1])
 			out = append(out, Finding{Scanner: "injection", Type: TypeEncodedInjection, Start: s, End: e, Score: sc})
 		}

@@ -3,12 +3,14 @@ package attack
 import (
 	"math/rand/v2"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/redteam"
 )
 
 // All returns every built-in attack in a stable order, baseline first. The
 // slice is new on each call, so callers may reorder or filter it freely.
-func All() []Spec {
-	return []Spec{
+func All() []redteam.Attack {
+	return []redteam.Attack{
 		deterministic("baseline", "Baseline",
 			"Sends the seed prompt exactly as written; the control every other attack is compared with.",
 			baseline),
@@ -54,7 +56,7 @@ func All() []Spec {
 		{
 			ID:          "past_tense",
 			Name:        "Past tense",
-			Kind:        KindDeterministic,
+			Kind:        redteam.KindDeterministic,
 			Description: "Rephrases the request as a question about how things were done in the past.",
 			Apply:       safeApply(pastTense),
 			Applies:     pastTenseApplies,
@@ -69,13 +71,13 @@ func All() []Spec {
 }
 
 // Get returns the attack with the given ID.
-func Get(id string) (Spec, bool) {
+func Get(id string) (redteam.Attack, bool) {
 	for _, s := range All() {
 		if s.ID == id {
 			return s, true
 		}
 	}
-	return Spec{}, false
+	return redteam.Attack{}, false
 }
 
 // IDs returns the IDs of All, in the same order.
@@ -88,10 +90,10 @@ func IDs() []string {
 	return ids
 }
 
-// deterministic builds the Spec of a deterministic attack that suits every
+// deterministic builds a deterministic attack that suits every
 // vulnerability.
-func deterministic(id, name, desc string, apply func(string, *rand.Rand) string) Spec {
-	return Spec{ID: id, Name: name, Kind: KindDeterministic, Description: desc, Apply: safeApply(apply)}
+func deterministic(id, name, desc string, apply func(string, *rand.Rand) string) redteam.Attack {
+	return redteam.Attack{ID: id, Name: name, Kind: redteam.KindDeterministic, Description: desc, Apply: safeApply(apply)}
 }
 
 // safeApply makes a transform total: invalid UTF-8 in the prompt becomes

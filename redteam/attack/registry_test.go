@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/redteam"
 )
 
 // seeded returns a generator for seed.
@@ -43,8 +45,8 @@ func TestSpecsComplete(t *testing.T) {
 			if s.Name == "" || s.Description == "" || s.Apply == nil {
 				t.Errorf("incomplete spec: name %q, description %q, apply set %t", s.Name, s.Description, s.Apply != nil)
 			}
-			if s.Kind != KindDeterministic {
-				t.Errorf("Kind = %q, want %q", s.Kind, KindDeterministic)
+			if s.Kind != redteam.KindDeterministic {
+				t.Errorf("Kind = %q, want %q", s.Kind, redteam.KindDeterministic)
 			}
 		})
 	}
@@ -66,7 +68,7 @@ func TestGet(t *testing.T) {
 
 func TestAllReturnsFreshSlice(t *testing.T) {
 	a := All()
-	a[0] = Spec{ID: "changed"}
+	a[0] = redteam.Attack{ID: "changed"}
 	if got := All()[0].ID; got != "baseline" {
 		t.Errorf("All()[0].ID = %q after a caller modified its copy", got)
 	}
