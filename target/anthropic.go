@@ -64,7 +64,7 @@ func newAnthropic(cfg Config, o options) (*anthropic, error) {
 	if key != "" {
 		p.header.Set("x-api-key", key)
 	}
-	secrets, err := applyHeaders(p.header, cfg.Headers, o.getenv)
+	secrets, err := setHeaders(p.header, cfg.Headers, o.getenv)
 	if err != nil {
 		return nil, err
 	}

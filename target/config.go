@@ -394,6 +394,9 @@ func apiKey(env string, getenv func(string) string) (string, error) {
 	if k == "" {
 		return "", fmt.Errorf("api key: environment variable %s (api_key_env) is not set", env)
 	}
+	if err := checkHeaderValue(k); err != nil {
+		return "", fmt.Errorf("api key: environment variable %s (api_key_env) %s, which no HTTP header can carry", env, err)
+	}
 	return k, nil
 }
 

@@ -143,6 +143,7 @@ func (e *execTarget) Send(ctx context.Context, conv Conversation) (Reply, error)
 	}
 	reply.Latency = latency
 	e.tr.addUsage(reply.Usage)
+	e.tr.redactReply(&reply)
 	return reply, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,20 @@ func execHelper(mode string) int {
 	case "other-json":
 		fmt.Println(`{"answer": "not our shape"}`)
 	case "env":
-		fmt.Print(os.Getenv("HELPER_SECRET_LEN"))
+		// The value reversed: it proves the expansion without quoting
+		// the secret, which a reply would have redacted.
+		v := []rune(os.Getenv("HELPER_SECRET_LEN"))
+		slices.Reverse(v)
+		fmt.Print(string(v))
+	case "echo-env":
+		// A command that leaks its credentials in every form it can.
+		v := os.Getenv("HELPER_SECRET_LEN")
+		out := map[string]any{
+			"content":    "my token is " + v,
+			"tool_calls": []any{map[string]any{"id": "c-" + v, "name": "send_" + v, "arguments": map[string]any{"token": v}}},
+			"context":    []string{"doc with " + v},
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(out)
 	case "fail":
 		fmt.Fprint(os.Stderr, strings.Repeat("x", 2000)+"\nfatal: model file missing; token=helper-SECRET-token\n")
 		return 7
@@ -116,7 +130,7 @@ func TestExecEnvExpansion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Content != "len=helper-SECRET-token" {
+	if got.Content != "nekot-TERCES-repleh=nel" {
 		t.Errorf("Content = %q", got.Content)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -102,3 +103,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func userConv(s string) Conversation { return Conversation{{Role: RoleUser, Content: s}} }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -6,9 +6,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -90,8 +93,9 @@ func newHTTP(cfg Config, o options) (*httpTarget, error) {
 			return nil, fmt.Errorf("%s references ${%s}, which is not set", where, missing)
 		}
 		t, err := template.New(where).Option("missingkey=error").Funcs(template.FuncMap{
-			"json":     jsonText,
-			"envValue": func(name string) string { return env[name] },
+			"json":        jsonText,
+			"envValue":    func(name string) string { return env[name] },
+			urlEscapeFunc: urlEscapeArgs,
 		}).Parse(src)
 		if err != nil {
 			return nil, fmt.Errorf("%s template: %w", where, err)
@@ -101,26 +105,35 @@ func newHTTP(cfg Config, o options) (*httpTarget, error) {
 	if h.url, err = compile("url", cfg.URL); err != nil {
 		return nil, err
 	}
-	if !strings.Contains(cfg.URL, "{{") {
-		if err := checkURL(cfg.URL); err != nil {
-			return nil, fmt.Errorf("url: %w", err)
-		}
+	escapeURLTemplate(h.url)
+	if err := h.checkURLTemplate(); err != nil {
+		return nil, fmt.Errorf("url: %w", err)
 	}
 	if cfg.Body != "" {
 		if h.body, err = compile("body", cfg.Body); err != nil {
 			return nil, err
 		}
 	}
-	for name, v := range cfg.Headers {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Headers)) {
+		v := cfg.Headers[name]
+		if err := checkHeaderName(name); err != nil {
+			return nil, fmt.Errorf("headers: %w", err)
+		}
 		if h.headers[name], err = compile("headers."+name, v); err != nil {
 			return nil, err
 		}
 		if sensitiveHeader(name) && !strings.Contains(v, "{{") && !strings.Contains(v, "${") {
-			secrets = append(secrets, v, strings.TrimPrefix(v, "Bearer "))
+			secrets = append(secrets, credentialParts(v)...)
 		}
 	}
 	if cfg.Body != "" && !hasHeader(cfg.Headers, "Content-Type") {
 		h.headers["Content-Type"] = template.Must(template.New("ct").Parse("application/json"))
+	}
+	if err := h.checkHeaderTemplates(); err != nil {
+		return nil, err
+	}
+	if err := h.checkJSONBody(); err != nil {
+		return nil, err
 	}
 	for _, p := range []struct {
 		src string
@@ -145,6 +158,137 @@ func newHTTP(cfg Config, o options) (*httpTarget, error) {
 	// it again would put it in the conversation twice.
 	h.tr.noTimeoutRetry = cfg.Session.Mode != ""
 	return h, nil
+}
+
+// Sample values rendered through the templates at New, to find mistakes
+// before the first probe does. plainSample is what any template must
+// handle; hostileSample holds what prompts do hold: quotes, backslashes,
+// line breaks, tabs, control characters, non-ASCII text and template or
+// URL syntax.
+var (
+	plainSample = templateData{
+		Prompt:   "hello",
+		Messages: Conversation{{Role: RoleUser, Content: "hello"}},
+		Session:  "s1",
+	}
+	hostileSample = func() templateData {
+		const s = "He said \"stop\" \\ C:\\dir\\ 'x'\nline two\r\n\ttab \x00\x01\x1b\x7f é 日本語 🙂 \u2028 </script> {{.Session}} ${HOME} ?a=1&b#c/../"
+		return templateData{
+			Prompt: s,
+			Messages: Conversation{
+				{Role: RoleSystem, Content: s},
+				{Role: RoleUser, Content: s},
+				{Role: RoleAssistant, Content: s, ToolCalls: []ToolCall{{ID: "c\"1", Name: "f\n", Arguments: `{"q": "` + "\x00" + `"}`}}},
+				{Role: RoleTool, ToolCallID: "c\"1", Content: s},
+				{Role: RoleUser, Content: s},
+			},
+			Session: s,
+		}
+	}()
+)
+
+// checkURLTemplate checks the url setting: an absolute http(s) URL whose
+// scheme, user and host are the template's own. Values are escaped, but a
+// template that prints one where the host goes ("http://{{.Session}}.app/")
+// would still let the app's session value choose the host the request,
+// with its credentials, goes to.
+func (h *httpTarget) checkURLTemplate() error {
+	a, errA := render(h.url, plainSample)
+	other := plainSample
+	other.Prompt, other.Session = "other", "s2-other"
+	b, errB := render(h.url, other)
+	if errA != nil || errB != nil {
+		// A template that cannot render sample data (a field that
+		// does not exist) fails at Send, where the error names it.
+		return nil
+	}
+	if err := checkRenderedURL(a); err != nil {
+		return err
+	}
+	ua, _ := url.Parse(a)
+	ub, err := url.Parse(b)
+	if err != nil || ua.Scheme != ub.Scheme || ua.Host != ub.Host || ua.User.String() != ub.User.String() {
+		return fmt.Errorf("the scheme and host must be written in the template, not come from .Prompt, .Messages or .Session (put values in the path or the query)")
+	}
+	return nil
+}
+
+// checkHeaderTemplates renders the header templates with plain sample
+// data, so a value that is invalid whatever the conversation (a line break
+// written in the file or read from a ${VAR}) is a configuration error now,
+// not a failure of every request.
+func (h *httpTarget) checkHeaderTemplates() error {
+	for _, name := range slices.Sorted(maps.Keys(h.headers)) {
+		v, err := render(h.headers[name], plainSample)
+		if err != nil {
+			continue // reported at Send, naming the field
+		}
+		if err := checkHeaderValue(v); err != nil {
+			return fmt.Errorf("headers.%s: the value %s (check the file and the ${VAR} it references)", name, err)
+		}
+	}
+	return nil
+}
+
+// checkJSONBody checks that a JSON body template produces JSON whatever
+// the prompt holds. `{"q": "{{.Prompt}}"}` looks right and works for a
+// plain prompt, but a quote, a backslash or a line break in the prompt
+// breaks the JSON, and most prompts of a red-team run hold one.
+func (h *httpTarget) checkJSONBody() error {
+	if h.body == nil || !h.sendsJSON() {
+		return nil
+	}
+	const fix = `use {{json .Prompt}} (and {{json .Messages}}, {{json .Session}}) to insert values: it writes them as JSON, quotes included, as in {"q": {{json .Prompt}}}`
+	plain, err := render(h.body, plainSample)
+	if err != nil {
+		return nil // reported at Send, naming the field
+	}
+	if err := jsonError([]byte(plain)); err != nil {
+		return fmt.Errorf("body: the template is sent as JSON (Content-Type %s) but does not give valid JSON even for the prompt %q: %s; %s, or set headers.Content-Type if the app takes another format",
+			h.contentType(), plainSample.Prompt, err, fix)
+	}
+	hostile, err := render(h.body, hostileSample)
+	if err != nil {
+		return nil
+	}
+	if err := jsonError([]byte(hostile)); err != nil {
+		return fmt.Errorf("body: the template gives invalid JSON for a prompt holding quotes, backslashes, line breaks or control characters (%s); %s", err, fix)
+	}
+	return nil
+}
+
+// sendsJSON reports whether the body goes out as JSON: no Content-Type
+// configured (application/json is added), or a JSON media type.
+func (h *httpTarget) sendsJSON() bool {
+	mt, _, err := mime.ParseMediaType(h.contentType())
+	if err != nil {
+		return false
+	}
+	return strings.HasSuffix(mt, "/json") || strings.HasSuffix(mt, "+json")
+}
+
+// contentType is the Content-Type header as configured, rendered with
+// plain sample data, or "" when it cannot be rendered.
+func (h *httpTarget) contentType() string {
+	for name, t := range h.headers {
+		if strings.EqualFold(name, "Content-Type") {
+			v, _ := render(t, plainSample)
+			return v
+		}
+	}
+	return ""
+}
+
+// jsonError describes why b is not one JSON value, or returns nil.
+func jsonError(b []byte) error {
+	if _, err := decodeJSON(b); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%v, at byte %d", err, se.Offset)
+		}
+		return err
+	}
+	return nil
 }
 
 // hasHeader reports whether headers has name, case-insensitively.
@@ -190,46 +334,20 @@ func (h *httpTarget) Usage() Usage { return h.tr.usage() }
 func (h *httpTarget) Send(ctx context.Context, conv Conversation) (Reply, error) {
 	sid := SessionID(ctx)
 	state := h.state(sid)
-	data := templateData{Prompt: conv.LastUser(), Messages: conv, Session: state.value}
-	rawURL, err := render(h.url, data)
+	req, err := h.build(conv, state)
 	if err != nil {
+		// Nothing was sent: a request that cannot be built is not retried.
 		return Reply{}, err
 	}
-	if err := checkURL(rawURL); err != nil {
-		return Reply{}, fmt.Errorf("rendered url: %s", h.tr.redact(err.Error()))
-	}
-	var body []byte
-	if h.body != nil {
-		s, err := render(h.body, data)
-		if err != nil {
-			return Reply{}, err
-		}
-		body = []byte(s)
-	}
-	header := http.Header{}
-	for name, t := range h.headers {
-		v, err := render(t, data)
-		if err != nil {
-			return Reply{}, err
-		}
-		header.Set(name, v)
-	}
-	for _, name := range slices.Sorted(maps.Keys(state.cookies)) {
-		c := &http.Cookie{Name: name, Value: state.cookies[name]}
-		if err := c.Valid(); err != nil {
-			return Reply{}, fmt.Errorf("session cookie %q cannot be sent back: %w", name, err)
-		}
-		header.Add("Cookie", c.String())
-	}
-	res, err := h.tr.do(ctx, h.method, rawURL, func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, h.method, rawURL, bytes.NewReader(body))
+	res, err := h.tr.do(ctx, h.method, req.url, func(ctx context.Context) (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, h.method, req.url, bytes.NewReader(req.body))
 		if err != nil {
 			return nil, err
 		}
-		if body == nil {
+		if req.body == nil {
 			r.Body, r.ContentLength = http.NoBody, 0
 		}
-		r.Header = header.Clone()
+		r.Header = req.header.Clone()
 		return r, nil
 	})
 	if err != nil {
@@ -237,10 +355,59 @@ func (h *httpTarget) Send(ctx context.Context, conv Conversation) (Reply, error)
 	}
 	reply, err := h.read(sid, state, res)
 	if err != nil {
-		return Reply{}, h.tr.parseError(rawURL, err, res.Body)
+		return Reply{}, h.tr.parseError(req.url, err, res.Body)
 	}
 	reply.Latency = res.Latency
+	h.tr.redactReply(&reply)
 	return reply, nil
+}
+
+// builtRequest is one rendered request.
+type builtRequest struct {
+	url    string
+	header http.Header
+	body   []byte // nil: no body
+}
+
+// build renders the request for conv in session state. Its errors are
+// about this conversation's values (a prompt with a line break put in a
+// header, a session of "..") or a template field that does not exist.
+func (h *httpTarget) build(conv Conversation, state httpSession) (builtRequest, error) {
+	data := templateData{Prompt: conv.LastUser(), Messages: conv, Session: state.value}
+	var req builtRequest
+	var err error
+	if req.url, err = render(h.url, data); err != nil {
+		return req, err
+	}
+	if err := checkRenderedURL(req.url); err != nil {
+		return req, fmt.Errorf("rendered url: %s", h.tr.redact(err.Error()))
+	}
+	if h.body != nil {
+		s, err := render(h.body, data)
+		if err != nil {
+			return req, err
+		}
+		req.body = []byte(s)
+	}
+	req.header = http.Header{}
+	for name, t := range h.headers {
+		v, err := render(t, data)
+		if err != nil {
+			return req, err
+		}
+		if err := checkHeaderValue(v); err != nil {
+			return req, fmt.Errorf("headers.%s: the rendered value %s, which cannot be sent; a prompt or session value put in a header must be one line (encode it, e.g. {{json .Prompt}} or {{urlquery .Session}})", name, err)
+		}
+		req.header.Set(name, v)
+	}
+	for _, name := range slices.Sorted(maps.Keys(state.cookies)) {
+		c := &http.Cookie{Name: name, Value: state.cookies[name]}
+		if err := c.Valid(); err != nil {
+			return req, fmt.Errorf("session cookie %q cannot be sent back: %w", name, err)
+		}
+		req.header.Add("Cookie", c.String())
+	}
+	return req, nil
 }
 
 // render executes a template; errors name the setting.

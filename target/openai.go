@@ -76,32 +76,12 @@ func newOpenAI(cfg Config, o options) (*openAI, error) {
 	if p.url, err = endpointURL(base, endpoint, query); err != nil {
 		return nil, fmt.Errorf("base_url: %w", err)
 	}
-	secrets, err := applyHeaders(p.header, cfg.Headers, o.getenv)
+	secrets, err := setHeaders(p.header, cfg.Headers, o.getenv)
 	if err != nil {
 		return nil, err
 	}
 	p.tr = newTransport(cfg, o, keyEnv, append(secrets, key))
 	return p, nil
-}
-
-// applyHeaders sets the configured extra headers (after the provider's
-// own, so a configuration can override them) and returns the values that
-// must be redacted: everything read from the environment and every value
-// of a credential-like header.
-func applyHeaders(h http.Header, extra map[string]string, getenv func(string) string) ([]string, error) {
-	var secrets []string
-	for name, raw := range extra {
-		v, used, err := expandEnv(raw, "headers."+name, getenv)
-		if err != nil {
-			return nil, err
-		}
-		secrets = append(secrets, used...)
-		if sensitiveHeader(name) {
-			secrets = append(secrets, v, strings.TrimPrefix(v, "Bearer "))
-		}
-		h.Set(name, v)
-	}
-	return secrets, nil
 }
 
 // Name implements Target.

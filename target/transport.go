@@ -172,17 +172,9 @@ func newTransport(cfg Config, o options, keyEnv string, secrets []string) *trans
 	case cfg.MaxInFlight > 0:
 		t.slots = make(chan struct{}, cfg.MaxInFlight)
 	}
-	var pairs []string
 	secrets = append(slices.Clone(secrets), urlSecrets(cfg.BaseURL)...)
 	secrets = append(secrets, urlSecrets(cfg.URL)...)
-	// Longest first, so a secret containing another is redacted whole.
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, s := range slices.Compact(secrets) {
-		if len(s) >= 4 {
-			pairs = append(pairs, s, redacted)
-		}
-	}
-	t.secrets = strings.NewReplacer(pairs...)
+	t.secrets = secretReplacer(secrets)
 	return t
 }
 
@@ -211,6 +203,7 @@ func (t *transport) postJSON(ctx context.Context, url string, header http.Header
 	}
 	reply.Latency = res.Latency
 	t.addUsage(reply.Usage)
+	t.redactReply(&reply)
 	return reply, nil
 }
 
@@ -224,7 +217,7 @@ func urlSecrets(raw string) []string {
 	}
 	var out []string
 	if p, ok := u.User.Password(); ok {
-		out = append(out, p, url.QueryEscape(p))
+		out = append(out, p)
 	}
 	for name, vals := range u.Query() {
 		n := strings.ToLower(name)
@@ -343,6 +336,11 @@ func (t *transport) attempt(ctx context.Context, method, safeURL string, newReq 
 	req, err := newReq(actx)
 	if err != nil {
 		return response{}, fmt.Errorf("building request for %s: %w", safeURL, err)
+	}
+	// net/http would refuse a header it cannot send with an error that
+	// reads like a network failure, and be retried; this is permanent.
+	if err := checkHeaders(req.Header); err != nil {
+		return response{}, fmt.Errorf("%s %s: %w", method, safeURL, err)
 	}
 	start := time.Now()
 	resp, err := t.client.Do(req)
