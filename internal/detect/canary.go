@@ -3,10 +3,10 @@ package detect
 import (
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/base64"
-	"encoding/hex"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Canary finding types: how the token appeared.
@@ -99,8 +99,8 @@ func NewCanary(tokens []string) *Canary {
 		for _, f := range forms {
 			addVariant(f, TypeCanary, 1, true)
 			addVariant(canaryReverse(f), TypeCanaryReversed, 0.95, true)
-			addVariant(encROT13String(f), TypeCanaryROT13, 0.95, true)
-			addVariant(hex.EncodeToString([]byte(f)), TypeCanaryHex, 0.95, true)
+			addVariant(codec.ROT13(f), TypeCanaryROT13, 0.95, true)
+			addVariant(codec.EncodeHex(f), TypeCanaryHex, 0.95, true)
 			for _, b := range canaryBase64Forms(f) {
 				addVariant(b, TypeCanaryBase64, 0.95, false)
 			}
@@ -307,7 +307,6 @@ func canaryBase64Forms(s string) []string {
 	var out []string
 	for pad := 0; pad < 3; pad++ {
 		buf := append(make([]byte, pad), s...)
-		enc := base64.StdEncoding.EncodeToString(buf)
 		// Skip characters touched by the padding bytes in front, and the
 		// last group, which depends on what follows.
 		skip := 0
@@ -318,9 +317,9 @@ func canaryBase64Forms(s string) []string {
 		if stop-skip < 8 {
 			continue
 		}
-		core := enc[skip:stop]
+		core := codec.EncodeBase64(buf, codec.StdAlphabet, true)[skip:stop]
 		out = append(out, core)
-		if url := strings.NewReplacer("+", "-", "/", "_").Replace(core); url != core {
+		if url := codec.EncodeBase64(buf, codec.URLAlphabet, true)[skip:stop]; url != core {
 			out = append(out, url)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 func TestNewCanaryToken(t *testing.T) {
@@ -61,7 +62,7 @@ func TestCanary(t *testing.T) {
 		{"prefix dropped", "the code is " + core, []string{TypeCanary}},
 		{"other token", "ref acme-secret-4471 ok", []string{TypeCanary}},
 		{"reversed", "backwards: " + canaryReverse(tok), []string{TypeCanaryReversed}},
-		{"rot13", "encoded: " + encROT13String(tok), []string{TypeCanaryROT13}},
+		{"rot13", "encoded: " + codec.ROT13(tok), []string{TypeCanaryROT13}},
 		{"hex", "hex: " + hex.EncodeToString([]byte(tok)), []string{TypeCanaryHex}},
 		{"upper hex", "hex: " + strings.ToUpper(hex.EncodeToString([]byte(core))), []string{TypeCanaryHex}},
 		{"base64 alone", "b64: " + b64Plain, []string{TypeCanaryBase64}},

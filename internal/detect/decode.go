@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"unicode"
@@ -91,22 +89,24 @@ func (d *segDecoder) find(s string, start, end int, prefix string, depth int, ro
 	if decHasRun(s) {
 		decScanRuns(s, add)
 	}
-	if decHasTags(s) {
+	if codec.ContainsTags(s) {
 		for i := 0; i < len(s); {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r < normTagFirst || r > normTagLast {
+			if !codec.IsTag(r) {
 				i += size
 				continue
 			}
 			j := i
 			for j < len(s) {
 				r, size := utf8.DecodeRuneInString(s[j:])
-				if r < normTagFirst || r > normTagLast {
+				if !codec.IsTag(r) {
 					break
 				}
 				j += size
 			}
-			if _, hidden := codec.DecodeTags(s[i:j]); hidden != "" && utf8.ValidString(hidden) {
+			// The run holds tag characters only, so everything decodes
+			// to hidden, which codec guarantees is valid UTF-8.
+			if _, hidden := codec.DecodeTags(s[i:j]); hidden != "" {
 				add(i, j, KindTags, hidden)
 			}
 			i = j
@@ -115,12 +115,6 @@ func (d *segDecoder) find(s string, start, end int, prefix string, depth int, ro
 	if decAsksROT13(s) {
 		add(0, len(s), KindROT13, codec.ROT13(s))
 	}
-}
-
-// decHasTags reports whether s may hold a tag character: all of them are
-// encoded in UTF-8 starting with F3 A0 8x.
-func decHasTags(s string) bool {
-	return strings.Contains(s, "\xf3\xa0\x80") || strings.Contains(s, "\xf3\xa0\x81")
 }
 
 // decAsksROT13 reports whether s names ROT13 or a Caesar cipher, the cue
@@ -281,8 +275,7 @@ func decHex(run string) (string, bool) {
 	if strings.HasPrefix(run, "0x") || strings.HasPrefix(run, "0X") {
 		run = run[2:]
 	}
-	run = run[:len(run)&^1]
-	b, err := hex.DecodeString(run)
+	b, err := codec.DecodeHex(run[:len(run)&^1])
 	if err != nil {
 		return "", false
 	}
@@ -292,23 +285,28 @@ func decHex(run string) (string, bool) {
 // decBase64 decodes a run in the standard or URL alphabet, without its
 // padding, if it gives printable text.
 func decBase64(run string) (string, bool) {
-	std := strings.ContainsAny(run, "+/")
-	urlAlpha := strings.ContainsAny(run, "-_")
-	if std && urlAlpha {
-		return "", false
-	}
-	if len(run)%4 == 1 {
-		run = run[:len(run)-1]
-	}
-	enc := base64.RawStdEncoding
-	if urlAlpha {
-		enc = base64.RawURLEncoding
-	}
-	b, err := enc.DecodeString(run)
-	if err != nil {
+	b := decodeBase64Run(run)
+	if b == nil {
 		return "", false
 	}
 	return decPrintable(b)
+}
+
+// decodeBase64Run decodes a run of Base64 characters, without padding, in
+// whichever alphabet it uses; nil when it mixes the two or does not decode.
+// Both encoded-text scanners (FindEncoded and the Encoded detector) use it.
+// A lone last character cannot make a byte, and a run found in text often
+// takes one character too many from what follows the payload, so it is
+// dropped rather than failing the whole run.
+func decodeBase64Run(run string) []byte {
+	if len(run)%4 == 1 {
+		run = run[:len(run)-1]
+	}
+	b, err := codec.DecodeBase64(run, codec.AnyAlphabet)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // decURLRun reads a URL-encoded run starting at i: characters allowed in a

@@ -1,10 +1,11 @@
 package detect
 
 import (
-	"encoding/base64"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Encoded finding types: the encoding of the payload.
@@ -89,19 +90,6 @@ func encB64Byte(c byte) bool { return encClass[c]&encB64 != 0 }
 // encIsAlnum reports whether c is an ASCII letter or digit.
 func encIsAlnum(c byte) bool { return encClass[c]&encAlnum != 0 }
 
-// encHexVal returns the value of a hex digit, or -1.
-func encHexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
-}
-
 // encRuns finds maximal runs of Base64-alphabet bytes and judges each as
 // hex, UUID, Base64 or nothing.
 func encRuns(text string, add func(string, int, int, float64)) {
@@ -148,7 +136,7 @@ func encJudgeHex(run string) (score float64, ok bool) {
 		switch {
 		case isDigit(c):
 			digits++
-		case encHexVal(c) >= 0:
+		case codec.IsHexDigit(c):
 			letters++
 		case c == '-' && (i == 8 || i == 13 || i == 18 || i == 23) && len(run) == 36:
 		default:
@@ -176,15 +164,12 @@ func encJudgeHex(run string) (score float64, ok bool) {
 	return 0, true
 }
 
-// encHexDecode decodes pairs of hex digits, ignoring a trailing odd digit.
+// encHexDecode decodes pairs of hex digits, ignoring a trailing odd digit;
+// nil when s is not hex.
 func encHexDecode(s string) []byte {
-	out := make([]byte, 0, len(s)/2)
-	for i := 0; i+1 < len(s); i += 2 {
-		hi, lo := encHexVal(s[i]), encHexVal(s[i+1])
-		if hi < 0 || lo < 0 {
-			return nil
-		}
-		out = append(out, byte(hi<<4|lo))
+	out, err := codec.DecodeHex(s[:len(s)&^1])
+	if err != nil {
+		return nil
 	}
 	return out
 }
@@ -211,7 +196,7 @@ func encJudgeBase64(run string) float64 {
 	if !upper || !lower {
 		return 0 // words, paths and identifiers in one case
 	}
-	if dec := encB64Decode(run); len(dec) >= 12 && encReadable(dec) {
+	if dec := decodeBase64Run(run); len(dec) >= 12 && encReadable(dec) {
 		return encTextScore(len(dec))
 	}
 	// Undecodable or binary: only long, high-entropy runs say anything.
@@ -222,27 +207,6 @@ func encJudgeBase64(run string) float64 {
 		return 0.2
 	}
 	return 0
-}
-
-// encB64Decode decodes run in whichever alphabet it uses, tolerating
-// missing padding; nil when it is not Base64.
-func encB64Decode(run string) []byte {
-	run = strings.TrimRight(run, "=")
-	if len(run)%4 == 1 {
-		run = run[:len(run)-1]
-	}
-	enc := base64.RawStdEncoding
-	if strings.ContainsAny(run, "-_") {
-		if strings.ContainsAny(run, "+/") {
-			return nil
-		}
-		enc = base64.RawURLEncoding
-	}
-	dec, err := enc.DecodeString(run)
-	if err != nil {
-		return nil
-	}
-	return dec
 }
 
 // encTextScore scores a payload that decoded to n bytes of readable text.
@@ -359,7 +323,7 @@ func encByteSeq(text string, i int) (s, e int, dec []byte, typ string) {
 		prefix = `\x`
 	case strings.HasPrefix(text[i:], "0x"), strings.HasPrefix(text[i:], "0X"):
 		prefix = "0x"
-	case encHexVal(c) >= 0:
+	case codec.IsHexDigit(c):
 	default:
 		return 0, 0, nil, ""
 	}
@@ -372,11 +336,11 @@ func encByteSeq(text string, i int) (s, e int, dec []byte, typ string) {
 		if k+2 > len(text) {
 			break
 		}
-		hi, lo := encHexVal(text[k]), encHexVal(text[k+1])
-		if hi < 0 || lo < 0 || k+2 < len(text) && isAlnum(text[k+2]) && prefix != `\x` {
+		v, ok := codec.HexPair(text[k], text[k+1])
+		if !ok || k+2 < len(text) && isAlnum(text[k+2]) && prefix != `\x` {
 			break
 		}
-		out = append(out, byte(hi<<4|lo))
+		out = append(out, v)
 		e = k + 2
 		j = e
 		if j < len(text) && (text[j] == ' ' || text[j] == ',' || text[j] == ':') && prefix != `\x` {
@@ -419,8 +383,7 @@ func encPercent(text string, add func(string, int, int, float64)) {
 		escapes, alnum := 0, 0
 		var dec []byte
 		for k := s; k < e; k++ {
-			if text[k] == '%' && k+2 < e && encHexVal(text[k+1]) >= 0 && encHexVal(text[k+2]) >= 0 {
-				v := byte(encHexVal(text[k+1])<<4 | encHexVal(text[k+2]))
+			if v, ok := encEscape(text, k, e); ok {
 				escapes++
 				if isAlnum(v) {
 					alnum++
@@ -441,6 +404,14 @@ func encPercent(text string, add func(string, int, int, float64)) {
 		}
 		i = e
 	}
+}
+
+// encEscape decodes the %xx escape at text[k], which must end before e.
+func encEscape(text string, k, e int) (byte, bool) {
+	if text[k] != '%' || k+2 >= e {
+		return 0, false
+	}
+	return codec.HexPair(text[k+1], text[k+2])
 }
 
 // encSpace reports whether c separates tokens.
@@ -521,7 +492,7 @@ var encWordKinds = func() map[uint64]uint8 {
 		instructions previous what have from will say tell me my do how we as at by if no so but get
 		was his they there which would about system prompt password secret now please write reply
 		answer following above rules any print show give output must should`) {
-		k, _ := encPackWord(encROT13String(w))
+		k, _ := encPackWord(codec.ROT13(w))
 		if m[k] == 0 {
 			m[k] = encROT13Word
 		}
@@ -546,20 +517,6 @@ func encPackWord(w string) (k uint64, ok bool) {
 		k = k<<5 | uint64(w[i]|0x20-'a'+1)
 	}
 	return k, true
-}
-
-// encROT13String applies ROT13 to ASCII letters.
-func encROT13String(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		switch {
-		case c >= 'a' && c <= 'z':
-			b[i] = 'a' + (c-'a'+13)%26
-		case c >= 'A' && c <= 'Z':
-			b[i] = 'A' + (c-'A'+13)%26
-		}
-	}
-	return string(b)
 }
 
 // encROT13 finds stretches of ROT13 English: frequent English words in

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 func TestEncoded(t *testing.T) {
@@ -70,7 +71,7 @@ func TestEncodedRates(t *testing.T) {
 		"base64url": func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) },
 		"hex":       func(s string) string { return hex.EncodeToString([]byte(s)) },
 		"url":       miscPercentAll,
-		"rot13":     encROT13String,
+		"rot13":     codec.ROT13,
 		"binary": func(s string) string {
 			var parts []string
 			for _, c := range []byte(s) {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Invisible finding types.
@@ -191,12 +193,12 @@ func plainASCII8(text string, i int) bool {
 // or legitimately invisible in its context.
 func invisibleKind(text string, i int, r rune, size int) (kind string, strong bool) {
 	switch {
-	case r >= 0xE0000 && r <= 0xE007F:
+	case codec.IsTag(r):
 		if inFlagSequence(text, i) {
 			return "", false
 		}
 		return TypeTagSmuggling, true
-	case r == 0x200C || r == 0x200D: // ZWNJ, ZWJ
+	case r == codec.ZWNJ || r == codec.ZWJ:
 		if joinerInContext(text, i, size) {
 			return "", false
 		}
@@ -206,7 +208,7 @@ func invisibleKind(text string, i int, r rune, size int) (kind string, strong bo
 			return "", false
 		}
 		return TypeZeroWidth, false
-	case r == 0x200B, r == 0x2060, r == 0x180E, r >= 0x2061 && r <= 0x2064,
+	case r == codec.ZWSP, r == codec.WJ, r == 0x180E, r >= 0x2061 && r <= 0x2064,
 		r == 0x034F, r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0, r == 0x00AD:
 		return TypeZeroWidth, false
 	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
@@ -322,8 +324,10 @@ func HiddenText(s string) string {
 	var b []byte
 	for _, r := range s {
 		switch {
-		case r >= 0xE0020 && r <= 0xE007E:
-			b = append(b, byte(r-0xE0000))
+		case codec.IsTag(r):
+			if c, _ := codec.TagChar(r); c >= 0x20 && c < 0x7F {
+				b = append(b, c)
+			}
 		case r >= 0xFE00 && r <= 0xFE0F:
 			b = append(b, byte(r-0xFE00))
 		case r >= 0xE0100 && r <= 0xE01EF:

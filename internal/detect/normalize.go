@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Normalized is a text brought to a canonical form for matching, with the
@@ -309,12 +311,6 @@ func (b *normBuilder) done(origLen int) Normalized {
 	return n
 }
 
-// Tag characters and other invisible code points.
-const (
-	normTagFirst = 0xE0000
-	normTagLast  = 0xE007F
-)
-
 // normInvisible reports whether r is a format or selector character that
 // renders as nothing and so can hide inside or between words: zero-width
 // characters, bidi controls, variation selectors, the soft hyphen and the
@@ -439,9 +435,9 @@ func (u *unicodeNormalizer) flush() {
 // pending run, and anything else is folded into u.seg.
 func (u *unicodeNormalizer) fold(o, oe int, r rune) {
 	switch {
-	case r >= normTagFirst && r <= normTagLast:
-		if c := r - normTagFirst; c >= 0x20 && c < 0x7F {
-			u.b.hidden = append(u.b.hidden, byte(normFoldRune(c)))
+	case codec.IsTag(r):
+		if c, _ := codec.TagChar(r); c >= 0x20 && c < 0x7F {
+			u.b.hidden = append(u.b.hidden, byte(normFoldRune(rune(c))))
 			u.b.hiddenPos = append(u.b.hiddenPos, int32(o))
 		}
 	case normInvisible(r):

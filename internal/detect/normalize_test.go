@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 func TestNormalize(t *testing.T) {
@@ -43,7 +45,7 @@ func TestNormalize(t *testing.T) {
 func nzTagged(s string) string {
 	var b strings.Builder
 	for _, c := range s {
-		b.WriteRune(normTagFirst + c)
+		b.WriteRune(codec.TagFirst + c)
 	}
 	return b.String()
 }

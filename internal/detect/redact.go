@@ -3,12 +3,13 @@ package detect
 import (
 	"cmp"
 	"crypto/sha256"
-	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // RedactMode says how Redact replaces a finding's text.
@@ -68,7 +69,7 @@ func saltedHash(salt []byte, typ, value string) string {
 	h.Write([]byte(typ))
 	h.Write([]byte{0})
 	h.Write([]byte(value))
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	return codec.EncodeHex(h.Sum(nil))[:12]
 }
 
 // typeLabel turns a finding type into its placeholder label:

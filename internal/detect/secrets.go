@@ -2,7 +2,6 @@ package detect
 
 import (
 	_ "embed"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/redoubt-sec/redoubt/internal/codec"
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
 )
 
@@ -672,7 +672,7 @@ func validJWT(tok string) bool {
 	if !ok {
 		return false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(header, "="))
+	raw, err := codec.DecodeBase64(strings.TrimRight(header, "="), codec.URLAlphabet)
 	if err != nil {
 		return false
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // URL types reported by the URLs detector.
@@ -467,7 +469,7 @@ func urlObfuscatedIP(host string) bool {
 		switch {
 		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
 			for i := 2; i < len(p); i++ {
-				if encHexVal(p[i]) < 0 {
+				if !codec.IsHexDigit(p[i]) {
 					return false
 				}
 			}

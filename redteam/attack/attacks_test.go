@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // payloadChecks say, for each attack, how its payload survives in the
@@ -268,19 +269,8 @@ func checkSubstitution(in, out string, m map[rune]rune) error {
 	return nil
 }
 
-func isZeroWidth(c rune) bool { return slices.Contains(zeroWidthChars, c) }
-
-func stripZeroWidth(s string) string {
-	return strings.Map(func(c rune) rune {
-		if isZeroWidth(c) {
-			return -1
-		}
-		return c
-	}, s)
-}
-
 func checkZeroWidth(in, out string) error {
-	if err := equal(stripZeroWidth(in), stripZeroWidth(out)); err != nil {
+	if err := equal(codec.StripZeroWidth(in), codec.StripZeroWidth(out)); err != nil {
 		return fmt.Errorf("without zero-width characters: %w", err)
 	}
 	var prev rune = -1
@@ -289,7 +279,7 @@ func checkZeroWidth(in, out string) error {
 		twoLetters = twoLetters || unicode.IsLetter(c) && unicode.IsLetter(prev)
 		prev = c
 	}
-	count := func(s string) int { return strings.Count(s, "") - 1 - utf8.RuneCountInString(stripZeroWidth(s)) }
+	count := func(s string) int { return strings.Count(s, "") - 1 - utf8.RuneCountInString(codec.StripZeroWidth(s)) }
 	if twoLetters && count(out) <= count(in) {
 		return errors.New("no zero-width character inserted")
 	}

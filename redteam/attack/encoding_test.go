@@ -72,6 +72,8 @@ func TestDecodeTags(t *testing.T) {
 		{"flag tag spec with capitals is smuggling", "\U0001F3F4" + tags("ABC") + "\U000E007F",
 			"\U0001F3F4", "ABC\x7f"},
 		{"unterminated flag", "\U0001F3F4" + tags("gbsct"), "\U0001F3F4", "gbsct"},
+		// Dropping the tag must not join the bytes around it into U+E0000.
+		{"stray bytes around a tag", "\xf3" + tags("s") + "\xa0\x80\x80", "\uFFFD\uFFFD\uFFFD\uFFFD", "s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +136,7 @@ func FuzzDecodeTags(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		vis, hid := DecodeTags(s)
-		if utf8.ValidString(s) && (!utf8.ValidString(vis) || !utf8.ValidString(hid)) {
+		if !utf8.ValidString(vis) || !utf8.ValidString(hid) {
 			t.Fatalf("DecodeTags(%+q) gave invalid UTF-8: %+q, %+q", s, vis, hid)
 		}
 		// Every tag character outside a flag sequence must leave the visible text.

@@ -1,11 +1,12 @@
 package attack
 
 import (
-	"encoding/base64"
 	"math/rand/v2"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
 // Obfuscation attacks keep the request intact but change its surface. They
@@ -27,7 +28,7 @@ var base64Frames = []frame{
 
 // base64Attack encodes the prompt (as UTF-8 bytes) in standard Base64.
 func base64Attack(prompt string, r *rand.Rand) string {
-	return pick(r, base64Frames).wrap(base64.StdEncoding.EncodeToString([]byte(prompt)))
+	return pick(r, base64Frames).wrap(codec.EncodeBase64(prompt, codec.StdAlphabet, true))
 }
 
 // rot13Frames ask the model to undo ROT13 and act on the result.
@@ -150,8 +151,9 @@ func homoglyph(prompt string, r *rand.Rand) string {
 }
 
 // zeroWidthChars are invisible format characters: zero-width space,
-// non-joiner, joiner and word joiner.
-var zeroWidthChars = []rune{'\u200B', '\u200C', '\u200D', '\u2060'}
+// non-joiner, joiner and word joiner, in codec's fixed order, so that a
+// seed always picks the same ones.
+var zeroWidthChars = codec.ZeroWidthChars()
 
 // triggerStems are word parts that filters and safety classifiers key on;
 // zero_width breaks these up densely.
@@ -170,33 +172,34 @@ var triggerStems = []string{
 // and emoji sequences are not broken.
 func zeroWidth(prompt string, r *rand.Rand) string {
 	p := 0.3 + 0.4*r.Float64()
-	var b strings.Builder
-	b.Grow(len(prompt) * 2)
-	inserted := false
-	rest := prompt
-	for rest != "" {
-		word, tail := splitLetters(rest)
+	// Choose the places and characters first (gaps, then characters, word
+	// by word: the order of draws from r fixes the output for a seed), then
+	// insert them all at once.
+	var at []int
+	var chars []rune
+	for pos := 0; pos < len(prompt); {
+		word, _ := splitLetters(prompt[pos:])
 		if word == "" {
-			c, size := utf8.DecodeRuneInString(rest)
-			b.WriteRune(c)
-			rest = rest[size:]
+			_, size := utf8.DecodeRuneInString(prompt[pos:])
+			pos += size
 			continue
 		}
 		letters := []rune(word)
 		gaps := zeroWidthGaps(letters, r, p)
+		off := pos
 		for i, c := range letters {
 			if gaps[i] {
-				b.WriteRune(pick(r, zeroWidthChars))
-				inserted = true
+				at = append(at, off)
+				chars = append(chars, pick(r, zeroWidthChars))
 			}
-			b.WriteRune(c)
+			off += utf8.RuneLen(c)
 		}
-		rest = tail
+		pos += len(word)
 	}
-	if inserted {
-		return b.String()
+	if len(at) == 0 {
+		return forceZeroWidth(prompt, r)
 	}
-	return forceZeroWidth(prompt, r)
+	return codec.InsertZeroWidth(prompt, at, chars)
 }
 
 // splitLetters splits s into its leading run of letters and the rest.
@@ -246,7 +249,7 @@ func forceZeroWidth(s string, r *rand.Rand) string {
 	prev := rune(-1)
 	for i, c := range s {
 		if unicode.IsLetter(c) && prev >= 0 && unicode.IsLetter(prev) {
-			return s[:i] + string(pick(r, zeroWidthChars)) + s[i:]
+			return codec.InsertZeroWidth(s, []int{i}, []rune{pick(r, zeroWidthChars)})
 		}
 		prev = c
 	}
