@@ -309,7 +309,7 @@ func TestResumeAfterKill(t *testing.T) {
 }
 
 // waitForCases polls the store until the only run has at least n cases.
-func waitForCases(t *testing.T, db string, n int) *store.SQLite {
+func waitForCases(t *testing.T, db string, n int) store.Store {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

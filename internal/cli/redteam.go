@@ -365,7 +365,7 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 // run or loads the one to resume. On resume the stored run fixes the plan,
 // and the configuration file it was started with is read again (for the
 // target and the judges' context) unless --config names another.
-func setupRun(ctx context.Context, f redteamFlags, changed func(string) bool) (*store.SQLite, redteam.RunInfo, Config, error) {
+func setupRun(ctx context.Context, f redteamFlags, changed func(string) bool) (store.Store, redteam.RunInfo, Config, error) {
 	var (
 		cfg  Config
 		info redteam.RunInfo
@@ -432,7 +432,7 @@ func setupRun(ctx context.Context, f redteamFlags, changed func(string) bool) (*
 	if err != nil {
 		return nil, info, cfg, &exitError{code: ExitFailure, err: err}
 	}
-	fail := func(err error) (*store.SQLite, redteam.RunInfo, Config, error) {
+	fail := func(err error) (store.Store, redteam.RunInfo, Config, error) {
 		st.Close()
 		return nil, info, cfg, err
 	}

@@ -34,7 +34,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	round := os.Getenv(crashRoundEnv)
 	ctx := context.Background()
-	s, err := Open(ctx, path)
+	s, err := OpenSQLite(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -71,7 +71,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "runs.db")
-	s, err := Open(ctx, path)
+	s, err := OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Logf("round %d: child acknowledged %d cases before it died", round, n)
 	}
 
-	s, err = Open(ctx, path)
+	s, err = OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}

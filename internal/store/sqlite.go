@@ -51,10 +51,29 @@ const busyTimeoutMS = 10000
 // readConns bounds the read pool; reads are short and few.
 const readConns = 4
 
-// Open opens the SQLite store at path, creating the file and its parent
+// Open opens the store a DSN names: "sqlite:PATH", or a bare PATH, is the
+// SQLite database at PATH (see OpenSQLite). Other schemes are errors that
+// name them.
+func Open(ctx context.Context, dsn string) (Store, error) {
+	scheme, rest, ok := strings.Cut(dsn, ":")
+	switch {
+	case !ok || len(scheme) == 1: // a bare path (C:\... on Windows)
+		return OpenSQLite(ctx, dsn)
+	case scheme == "sqlite":
+		return OpenSQLite(ctx, rest)
+	case scheme == "postgres" || scheme == "postgresql":
+		return nil, fmt.Errorf("store: %s: PostgreSQL is not supported yet; use sqlite:PATH", scheme)
+	}
+	if strings.ContainsAny(scheme, `/\.`) {
+		return OpenSQLite(ctx, dsn) // a path with a colon in it
+	}
+	return nil, fmt.Errorf("store: unknown store %q in %q (want sqlite:PATH)", scheme, dsn)
+}
+
+// OpenSQLite opens the SQLite store at path, creating the file and its parent
 // directories if needed, and brings the schema up to date. Errors name the
 // path and say whether the file is not a database or is corrupt.
-func Open(ctx context.Context, path string) (*SQLite, error) {
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
 		return nil, errors.New("store: open: empty database path")
 	}
@@ -266,16 +285,46 @@ func (s *SQLite) CreateRun(ctx context.Context, run redteam.RunInfo) error {
 
 // SaveCase implements Store. The case is committed when it returns nil.
 func (s *SQLite) SaveCase(ctx context.Context, runID string, c redteam.Case) error {
+	return s.saveCase(ctx, s.save, runID, c)
+}
+
+// SaveCases implements Store: one transaction, so a batch costs one commit.
+func (s *SQLite) SaveCases(ctx context.Context, runID string, cs []redteam.Case) (err error) {
+	if len(cs) == 0 {
+		return nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: save %d cases of run %q: begin: %w", len(cs), runID, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback() // the error that matters is err
+		}
+	}()
+	stmt := tx.StmtContext(ctx, s.save)
+	for _, c := range cs {
+		if err := s.saveCase(ctx, stmt, runID, c); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: save %d cases of run %q: commit: %w", len(cs), runID, err)
+	}
+	return nil
+}
+
+// saveCase inserts or replaces one case with stmt (the writer's, or a
+// transaction's copy of it).
+func (s *SQLite) saveCase(ctx context.Context, stmt *sql.Stmt, runID string, c redteam.Case) error {
 	if runID == "" || c.Probe.ID == "" {
 		return fmt.Errorf("store: save case: run id %q and probe id %q must both be set", runID, c.Probe.ID)
 	}
-	// Encoding happens before the writer is taken, so workers encode in
-	// parallel and only the insert itself is serialised.
 	data, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("store: save case %s of run %q: encode: %w", c.Probe.ID, runID, err)
 	}
-	_, err = s.save.ExecContext(ctx, runID, c.Probe.ID, c.Probe.Seq, c.Probe.Vulnerability,
+	_, err = stmt.ExecContext(ctx, runID, c.Probe.ID, c.Probe.Seq, c.Probe.Vulnerability,
 		c.Probe.Type, c.Probe.Attack, string(c.Verdict.Outcome), string(data))
 	switch {
 	case err == nil:
@@ -292,7 +341,7 @@ func (s *SQLite) FinishRun(ctx context.Context, runID, status string, at time.Ti
 	if status == "" {
 		return fmt.Errorf("store: finish run %q: empty status", runID)
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = $1, finished = $2 WHERE id = $3`,
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = $1, finished = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3`,
 		status, nullTime(at), runID)
 	if err != nil {
 		return fmt.Errorf("store: finish run %q: %w", runID, err)
@@ -307,8 +356,70 @@ func (s *SQLite) FinishRun(ctx context.Context, runID, status string, at time.Ti
 	return nil
 }
 
+// Acquire implements Store. The check and the update are one statement, so
+// two processes cannot both win.
+func (s *SQLite) Acquire(ctx context.Context, runID, owner string, ttl time.Duration) error {
+	now := time.Now()
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET lease_owner = $1, lease_until = $2, status = $3, finished = NULL
+		WHERE id = $4 AND (lease_until IS NULL OR lease_until < $5 OR lease_owner = $1)`,
+		owner, formatTime(now.Add(ttl)), redteam.StatusRunning, runID, formatTime(now))
+	if err != nil {
+		return fmt.Errorf("store: acquire run %q: %w", runID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var holder string
+	var until sql.NullString
+	err = s.w.QueryRowContext(ctx, `SELECT COALESCE(lease_owner, ''), lease_until FROM runs WHERE id = $1`, runID).Scan(&holder, &until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: acquire run %q: %w", runID, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: acquire run %q: %w", runID, err)
+	}
+	left := ""
+	if t, err := parseTime(until.String); err == nil {
+		left = fmt.Sprintf(", lease ends in %s", time.Until(t).Round(time.Second))
+	}
+	return fmt.Errorf("store: run %q is held by %s%s: %w", runID, holder, left, ErrLeased)
+}
+
+// Renew implements Store.
+func (s *SQLite) Renew(ctx context.Context, runID, owner string, ttl time.Duration) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3`,
+		formatTime(time.Now().Add(ttl)), runID, owner)
+	return s.leaseResult(res, err, "renew", runID)
+}
+
+// Release implements Store.
+func (s *SQLite) Release(ctx context.Context, runID, owner, status string, at time.Time) error {
+	if status == "" {
+		return fmt.Errorf("store: release run %q: empty status", runID)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = $1, finished = $2, lease_owner = NULL, lease_until = NULL
+		WHERE id = $3 AND lease_owner = $4`, status, nullTime(at), runID, owner)
+	return s.leaseResult(res, err, "release", runID)
+}
+
+// leaseResult turns the result of an update guarded by the lease owner
+// into ErrLeaseLost when it changed nothing.
+func (s *SQLite) leaseResult(res sql.Result, err error, op, runID string) error {
+	if err != nil {
+		return fmt.Errorf("store: %s lease of run %q: %w", op, runID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s lease of run %q: %w", op, runID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s lease of run %q: %w", op, runID, ErrLeaseLost)
+	}
+	return nil
+}
+
 // runColumns are the columns scanRun reads, in order.
-const runColumns = `id, finished, status, info`
+const runColumns = `id, finished, status, info, lease_until`
 
 // maxAmbiguous is how many candidates an ambiguous-prefix error lists.
 const maxAmbiguous = 5
@@ -365,15 +476,15 @@ func (s *SQLite) Runs(ctx context.Context, limit int) ([]RunSummary, error) {
 	// The runs are limited before the join, so only their cases are
 	// counted.
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT r.id, r.finished, r.status, r.info,
+		SELECT r.id, r.finished, r.status, r.info, r.lease_until,
 			COUNT(c.probe_id),
 			COALESCE(SUM(CASE WHEN c.outcome = $2 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $3 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $4 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $5 THEN 1 ELSE 0 END), 0)
-		FROM (SELECT id, started, finished, status, info FROM runs ORDER BY started DESC, id DESC LIMIT $1) AS r
+		FROM (SELECT id, started, finished, status, info, lease_until FROM runs ORDER BY started DESC, id DESC LIMIT $1) AS r
 		LEFT JOIN cases AS c ON c.run_id = r.id
-		GROUP BY r.id, r.started, r.finished, r.status, r.info
+		GROUP BY r.id, r.started, r.finished, r.status, r.info, r.lease_until
 		ORDER BY r.started DESC, r.id DESC`,
 		limit, string(judge.Pass), string(judge.Fail), string(judge.Unknown), string(judge.Error))
 	if err != nil {
@@ -434,7 +545,7 @@ func (s *SQLite) Cases(ctx context.Context, runID string) ([]redteam.Case, error
 // DoneProbes implements Store. It fails with ErrNotFound if the run does
 // not exist.
 func (s *SQLite) DoneProbes(ctx context.Context, runID string) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT probe_id FROM cases WHERE run_id = $1`, runID)
+	rows, err := s.r.QueryContext(ctx, `SELECT probe_id FROM cases WHERE run_id = $1 AND outcome <> $2`, runID, string(judge.Error))
 	if err != nil {
 		return nil, fmt.Errorf("store: done probes of run %q: %w", runID, err)
 	}
@@ -472,20 +583,26 @@ func (s *SQLite) runExists(ctx context.Context, runID string) error {
 
 // scanRun reads the runColumns of a row into a RunInfo, and any further
 // columns into extra. The info JSON gives every field; the columns that
-// change after the run is created (status, finished) override it.
+// change after the run is created (status, finished) override it. A run
+// that says it is running but whose lease has lapsed was killed: it reads
+// as interrupted. (One without a lease yet is being started: CreateRun,
+// then Acquire.)
 func scanRun(row interface{ Scan(...any) error }, extra ...any) (redteam.RunInfo, error) {
 	var (
-		id, status string
-		finished   sql.NullString
-		info       []byte
+		id, status        string
+		finished, leaseTo sql.NullString
+		info              []byte
 	)
-	dest := append([]any{&id, &finished, &status, &info}, extra...)
+	dest := append([]any{&id, &finished, &status, &info, &leaseTo}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return redteam.RunInfo{}, err
 	}
 	var r redteam.RunInfo
 	if err := json.Unmarshal(info, &r); err != nil {
 		return redteam.RunInfo{}, fmt.Errorf("run %q: decode: %w", id, err)
+	}
+	if status == redteam.StatusRunning && leaseTo.Valid && leaseTo.String < formatTime(time.Now()) {
+		status = redteam.StatusInterrupted
 	}
 	r.ID, r.Status, r.Finished = id, status, time.Time{}
 	if finished.Valid {

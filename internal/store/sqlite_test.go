@@ -24,7 +24,7 @@ import (
 func openTemp(t testing.TB) (*SQLite, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state", "runs.db")
-	s, err := Open(context.Background(), path)
+	s, err := OpenSQLite(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -484,7 +484,7 @@ func TestReopen(t *testing.T) {
 	}
 	// Twice: the second open must find nothing left to migrate.
 	for i := range 2 {
-		s2, err := Open(ctx, path)
+		s2, err := OpenSQLite(ctx, path)
 		if err != nil {
 			t.Fatalf("reopen %d: %v", i, err)
 		}
@@ -529,7 +529,7 @@ func TestReopen(t *testing.T) {
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "runs.db")
-	s, err := Open(ctx, path)
+	s, err := OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -638,7 +638,7 @@ func TestCorruptDatabaseDetected(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s2, err := Open(ctx, path)
+	s2, err := OpenSQLite(ctx, path)
 	if err != nil {
 		// Found at open: fine, as long as the message says so.
 		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "corrupt") {
@@ -659,7 +659,7 @@ func TestCorruptDatabaseDetected(t *testing.T) {
 func TestPathWithURISyntax(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "a b?c#d%20e", "runs.db")
-	s, err := Open(ctx, path)
+	s, err := OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +670,7 @@ func TestPathWithURISyntax(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The database is at the path asked for, not at an unescaped variant.
-	s, err = Open(ctx, path)
+	s, err = OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -761,5 +761,162 @@ func TestConcurrentSave(t *testing.T) {
 		if c.Probe.Seq != i {
 			t.Fatalf("case %d has seq %d: not in seq order", i, c.Probe.Seq)
 		}
+	}
+}
+
+func TestSaveCasesIsOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if err := s.CreateRun(ctx, sampleRun("r1", base)); err != nil {
+		t.Fatal(err)
+	}
+	ok := []redteam.Case{sampleCase("p-1", 1, judge.Pass), sampleCase("p-2", 2, judge.Fail)}
+	if err := s.SaveCases(ctx, "r1", ok); err != nil {
+		t.Fatal(err)
+	}
+	// A bad case fails the whole batch: the good one in it is not saved.
+	bad := []redteam.Case{sampleCase("p-3", 3, judge.Pass), {}}
+	if err := s.SaveCases(ctx, "r1", bad); err == nil {
+		t.Fatal("a batch with an invalid case was saved")
+	}
+	cases, err := s.Cases(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != 2 {
+		t.Errorf("%d cases stored, want the 2 of the good batch", len(cases))
+	}
+	if err := s.SaveCases(ctx, "nope", ok); !errors.Is(err, ErrNotFound) {
+		t.Errorf("saving into an unknown run: %v, want ErrNotFound", err)
+	}
+}
+
+// Errored cases are recorded but not done: a resumed run plays them again.
+func TestDoneProbesSkipsErrors(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if err := s.CreateRun(ctx, sampleRun("r1", base)); err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range []judge.Outcome{judge.Pass, judge.Error, judge.Unknown, judge.Fail} {
+		if err := s.SaveCase(ctx, "r1", sampleCase(fmt.Sprintf("p-%d", i), i, o)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done, err := s.DoneProbes(ctx, "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]bool{"p-0": true, "p-2": true, "p-3": true}; !cmp.Equal(done, want) {
+		t.Errorf("done %v, want %v", done, want)
+	}
+}
+
+func TestLeases(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if err := s.CreateRun(ctx, sampleRun("r1", base)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Acquire(ctx, "r1", "host-a pid 1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// A second process is refused, with who holds the run.
+	err := s.Acquire(ctx, "r1", "host-b pid 2", time.Minute)
+	if !errors.Is(err, ErrLeased) || !strings.Contains(err.Error(), "host-a pid 1") {
+		t.Fatalf("second acquire: %v, want ErrLeased naming the holder", err)
+	}
+	if err := s.Acquire(ctx, "nope", "x", time.Minute); !errors.Is(err, ErrNotFound) {
+		t.Errorf("acquire of an unknown run: %v", err)
+	}
+	if err := s.Renew(ctx, "r1", "host-a pid 1", time.Minute); err != nil {
+		t.Errorf("renew by the holder: %v", err)
+	}
+	if err := s.Renew(ctx, "r1", "host-b pid 2", time.Minute); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("renew by another: %v, want ErrLeaseLost", err)
+	}
+	if r, _ := s.Run(ctx, "r1"); r.Status != redteam.StatusRunning {
+		t.Errorf("status while leased %q, want running", r.Status)
+	}
+
+	// The holder dies: its lease lapses, the run reads as interrupted and
+	// another process may take it.
+	if err := s.Renew(ctx, "r1", "host-a pid 1", -time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Run(ctx, "r1"); r.Status != redteam.StatusInterrupted {
+		t.Errorf("status after the lease lapsed %q, want interrupted", r.Status)
+	}
+	runs, _ := s.Runs(ctx, 0)
+	if len(runs) != 1 || runs[0].Status != redteam.StatusInterrupted {
+		t.Errorf("runs list %+v, want the run interrupted", runs)
+	}
+	if err := s.Acquire(ctx, "r1", "host-b pid 2", time.Minute); err != nil {
+		t.Fatalf("acquire after the lease lapsed: %v", err)
+	}
+	if err := s.Release(ctx, "r1", "host-a pid 1", redteam.StatusFinished, base); !errors.Is(err, ErrLeaseLost) {
+		t.Errorf("release by the old holder: %v, want ErrLeaseLost", err)
+	}
+	if err := s.Release(ctx, "r1", "host-b pid 2", redteam.StatusTargetFailed, base); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := s.Run(ctx, "r1")
+	if r.Status != redteam.StatusTargetFailed || !r.Finished.Equal(base) {
+		t.Errorf("after release: status %q finished %v", r.Status, r.Finished)
+	}
+	// Released, the run is free again.
+	if err := s.Acquire(ctx, "r1", "host-c pid 3", time.Minute); err != nil {
+		t.Errorf("acquire after release: %v", err)
+	}
+}
+
+func TestOpenDSN(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, dsn := range []string{"sqlite:" + filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")} {
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("Open(%q): %v", dsn, err)
+		}
+		s.Close()
+	}
+	for dsn, want := range map[string]string{
+		"postgres://u@h/db": "PostgreSQL is not supported yet",
+		"mysql:x":           `unknown store "mysql"`,
+	} {
+		if _, err := Open(ctx, dsn); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open(%q) = %v, want %q", dsn, err, want)
+		}
+	}
+}
+
+func TestHandlerCommitsOnFlush(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s, _ := openTemp(t)
+	if err := s.CreateRun(ctx, sampleRun("r1", base)); err != nil {
+		t.Fatal(err)
+	}
+	h := NewHandler(ctx, s, "r1")
+	c1, c2 := sampleCase("p-1", 1, judge.Pass), sampleCase("p-2", 2, judge.Error)
+	for _, ev := range []redteam.Event{
+		{Type: redteam.EventProbeStarted, Probe: &c1.Probe},
+		{Type: redteam.EventVerdict, Case: &c1},
+		{Type: redteam.EventProbeErrored, Case: &c2},
+	} {
+		if err := h.Handle(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cases, _ := s.Cases(ctx, "r1"); len(cases) != 0 {
+		t.Fatalf("%d cases saved before Flush", len(cases))
+	}
+	// The run being interrupted does not stop the commit.
+	cancel()
+	if err := h.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	cases, err := s.Cases(context.Background(), "r1")
+	if err != nil || len(cases) != 2 {
+		t.Fatalf("%d cases after Flush (%v), want 2", len(cases), err)
 	}
 }

@@ -24,6 +24,14 @@ import (
 // does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrLeased is returned, wrapped with who holds the run and until when,
+// when another process is running the run that Acquire asked for.
+var ErrLeased = errors.New("run is in use by another process")
+
+// ErrLeaseLost is returned by Renew and Release when the lease is no longer
+// the caller's: it lapsed and another process took the run.
+var ErrLeaseLost = errors.New("lease on the run was lost")
+
 // ErrAmbiguous is returned, wrapped with the prefix and the runs it matches,
 // when a run ID prefix matches more than one run.
 var ErrAmbiguous = errors.New("ambiguous run id prefix")
@@ -41,10 +49,14 @@ type RunSummary struct {
 	Error   int `json:"error"`
 }
 
-// Store is the run history. Implementations are safe for concurrent use;
-// SaveCase in particular is called from many engine workers at once, and a
-// case is durable (survives the process being killed) once SaveCase returns
-// nil.
+// Store is the run history. Implementations are safe for concurrent use; a
+// case is durable (survives the process being killed) once SaveCase or
+// SaveCases returns nil.
+//
+// A run being executed is leased to one process (Acquire), which renews the
+// lease while it works (Renew) and gives it up with the run's final status
+// (Release). A run whose status is running but whose lease has lapsed was
+// killed: Run and Runs report it as interrupted.
 type Store interface {
 	// CreateRun records a new run or, when a run with the same ID is
 	// stored (a resumed run), replaces its info and keeps its cases.
@@ -53,6 +65,18 @@ type Store interface {
 	// of the same probe, so saving twice is harmless. It fails with
 	// ErrNotFound if the run does not exist.
 	SaveCase(ctx context.Context, runID string, c redteam.Case) error
+	// SaveCases stores several cases in one transaction: all or none.
+	SaveCases(ctx context.Context, runID string, cs []redteam.Case) error
+	// Acquire leases the run to owner for ttl and marks it running. It
+	// fails with ErrLeased if another owner holds a lease that has not
+	// lapsed, and with ErrNotFound if the run does not exist.
+	Acquire(ctx context.Context, runID, owner string, ttl time.Duration) error
+	// Renew extends owner's lease by ttl from now, or fails with
+	// ErrLeaseLost.
+	Renew(ctx context.Context, runID, owner string, ttl time.Duration) error
+	// Release ends owner's lease and sets the run's final status and
+	// finish time, or fails with ErrLeaseLost.
+	Release(ctx context.Context, runID, owner, status string, at time.Time) error
 	// FinishRun sets a run's status and finish time. It fails with
 	// ErrNotFound if the run does not exist.
 	FinishRun(ctx context.Context, runID, status string, at time.Time) error
@@ -62,8 +86,8 @@ type Store interface {
 	Runs(ctx context.Context, limit int) ([]RunSummary, error)
 	// Cases returns a run's saved cases ordered by probe sequence.
 	Cases(ctx context.Context, runID string) ([]redteam.Case, error)
-	// DoneProbes returns the IDs of the probes of a run that have a saved
-	// case, whatever its outcome.
+	// DoneProbes returns the IDs of the probes of a run that are done: they
+	// have a saved case with a verdict. Errored cases are not done.
 	DoneProbes(ctx context.Context, runID string) (map[string]bool, error)
 	// Close releases the store. It must not be called while other methods
 	// are running.
