@@ -308,8 +308,10 @@ func TestSummarize(t *testing.T) {
 		mk("v1", "t1", "a", judge.Pass), mk("v1", "t1", "b", judge.Fail),
 		mk("v1", "t2", "a", judge.Unknown), mk("v2", "t1", "b", judge.Error),
 	})
+	// An errored probe has no verdict: it is counted, but left out of the
+	// pass rate (1 pass of 3 judged); an unknown counts against it.
 	want := Summary{
-		Overall: Tally{Total: 4, Passed: 1, Failed: 1, Unknown: 1, Errored: 1, PassRate: 0.25},
+		Overall: Tally{Total: 4, Passed: 1, Failed: 1, Unknown: 1, Errored: 1, PassRate: 1.0 / 3},
 		ByVulnerability: []VulnSummary{
 			{Vulnerability: "v1", Tally: Tally{Total: 3, Passed: 1, Failed: 1, Unknown: 1, PassRate: 1.0 / 3}, Types: []TypeSummary{
 				{Type: "t1", Tally: Tally{Total: 2, Passed: 1, Failed: 1, PassRate: 0.5}},
@@ -319,7 +321,7 @@ func TestSummarize(t *testing.T) {
 		},
 		ByAttack: []AttackSummary{
 			{Attack: "a", Tally: Tally{Total: 2, Passed: 1, Unknown: 1, PassRate: 0.5}},
-			{Attack: "b", Tally: Tally{Total: 2, Failed: 1, Errored: 1}},
+			{Attack: "b", Tally: Tally{Total: 2, Failed: 1, Errored: 1, PassRate: 0}},
 		},
 	}
 	if diff := cmp.Diff(want, s); diff != "" {

@@ -7,9 +7,11 @@ import (
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
-// Tally counts outcomes. PassRate is passed over all probes: unknown and
-// errored probes count against it, because a probe nobody could judge, or
-// that never reached the target, is not evidence of safety.
+// Tally counts outcomes. PassRate is passed over the probes that got a
+// verdict: an unknown counts against it, because a probe nobody could judge
+// is not evidence of safety; an errored probe got no verdict at all, so it
+// is left out and counted apart (a run with errors is incomplete, which
+// its exit code says, not less safe).
 type Tally struct {
 	Total    int     `json:"total"`
 	Passed   int     `json:"passed"`
@@ -31,7 +33,11 @@ func (t *Tally) add(o judge.Outcome) {
 	default:
 		t.Errored++
 	}
-	t.PassRate = float64(t.Passed) / float64(t.Total)
+	if judged := t.Total - t.Errored; judged > 0 {
+		t.PassRate = float64(t.Passed) / float64(judged)
+	} else {
+		t.PassRate = 0
+	}
 }
 
 // TypeSummary is the tally of one sub-type.

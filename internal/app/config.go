@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"errors"
@@ -45,6 +45,13 @@ type Config struct {
 	Concurrency int `yaml:"concurrency"`
 	// FailUnder is the pass rate (0..1) below which the command exits 1.
 	FailUnder *float64 `yaml:"fail_under"`
+	// MaxErrorRate is the share of probes (0..1) that may end without a
+	// verdict (the target, a judge or an attack failed) before the command
+	// exits 4: the results are then incomplete. Default 0.05.
+	MaxErrorRate *float64 `yaml:"max_error_rate"`
+	// PreflightTimeout bounds the preflight exchange (default 30s; 0s skips
+	// the preflight).
+	PreflightTimeout *target.Duration `yaml:"preflight_timeout"`
 	// Out is the output directory; DB the SQLite store.
 	Out string `yaml:"out"`
 	DB  string `yaml:"db"`
@@ -109,7 +116,7 @@ func (c *Config) Frameworks() []catalog.Framework {
 }
 
 // loadConfig reads and strictly decodes a configuration file.
-func loadConfig(path string) (*Config, error) {
+func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
@@ -120,6 +127,9 @@ func loadConfig(path string) (*Config, error) {
 	}
 	if c.FailUnder != nil && (*c.FailUnder < 0 || *c.FailUnder > 1) {
 		return nil, fmt.Errorf("%s: fail_under must be between 0 and 1, got %v", path, *c.FailUnder)
+	}
+	if c.MaxErrorRate != nil && (*c.MaxErrorRate < 0 || *c.MaxErrorRate > 1) {
+		return nil, fmt.Errorf("%s: max_error_rate must be between 0 and 1, got %v", path, *c.MaxErrorRate)
 	}
 	if len(c.CustomVulnerabilities) > 0 {
 		cat, fws, err := loadCustom(data, path, c.CustomVulnerabilities)

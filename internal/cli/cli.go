@@ -20,13 +20,16 @@ import (
 
 // Exit codes. 0 and 1 are the red-team verdict (at or above --fail-under, or
 // below it); 2 is a usage or configuration error; 3 is any other failure
-// (I/O, store, target failing mid-run); 130 is an interrupted run.
+// (I/O, the store); 4 is a target that failed (a run stopped by the
+// breaker, a failed preflight, or results left incomplete by errors); 130
+// is an interrupted run.
 const (
-	ExitOK          = 0
-	ExitBelowTarget = 1
-	ExitUsage       = 2
-	ExitFailure     = 3
-	ExitInterrupted = 130
+	ExitOK           = 0
+	ExitBelowTarget  = 1
+	ExitUsage        = 2
+	ExitFailure      = 3
+	ExitTargetFailed = 4
+	ExitInterrupted  = 130
 )
 
 // exitError carries an exit code with an error (or with none, when the
@@ -117,7 +120,7 @@ models and data it is built from. One binary, offline by default.`,
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail to stderr")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newRedteamCmd(e), newCatalogCmd(e), newRunsCmd(e), newGuardCmd(e), newScanCmd(e), newBenchCmd(e), newDemoCmd(e), newVersionCmd(e))
+	root.AddCommand(newRedteamCmd(e), newCatalogCmd(e), newRunsCmd(e), newReportCmd(e), newGuardCmd(e), newScanCmd(e), newBenchCmd(e), newDemoCmd(e), newVersionCmd(e))
 	return root
 }
 
@@ -132,3 +135,6 @@ func isFlagError(err error) bool {
 	}
 	return false
 }
+
+// printf writes to stderr: messages for the person at the terminal.
+func (e *env) printf(format string, args ...any) { fmt.Fprintf(e.stderr, format, args...) }

@@ -1,16 +1,11 @@
 package cli
 
 import (
+	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -18,49 +13,46 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/redoubt-sec/redoubt/internal/demo"
-	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/app"
 	"github.com/redoubt-sec/redoubt/internal/report"
-	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
-	"github.com/redoubt-sec/redoubt/redteam/attack"
-	"github.com/redoubt-sec/redoubt/redteam/catalog"
-	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
-// Defaults for the redteam command.
-const (
-	defaultDB          = ".redoubt/redoubt.db"
-	defaultOutRoot     = "redoubt-results"
-	defaultConcurrency = 8
-	defaultSeed        = 1
-)
+// defaultMaxErrorRate is the share of probes that may end without a verdict
+// before a run's results count as incomplete (exit 4).
+const defaultMaxErrorRate = 0.05
 
 type redteamFlags struct {
-	config     string
-	targetType string
-	baseURL    string
-	model      string
-	apiKeyEnv  string
-	seed       int64
-	out        string
-	db         string
-	conc       int
-	vulns      []string
-	attacks    []string
-	perType    int
-	max        int
-	purpose    string
-	failUnder  float64
-	resume     string
-	noProgress bool
-	dryRun     bool
-	framework  string
-	dataset    string
-	fwSummary  bool
-	command    []string // --target exec -- COMMAND...
+	config       string
+	targetType   string
+	baseURL      string
+	model        string
+	apiKeyEnv    string
+	seed         int64
+	out          string
+	db           string
+	conc         int
+	vulns        []string
+	attacks      []string
+	perType      int
+	max          int
+	purpose      string
+	failUnder    float64
+	maxErrorRate float64
+	resume       string
+	retryErrors  bool
+	preflight    time.Duration
+	noProgress   bool
+	dryRun       bool
+	framework    string
+	dataset      string
+	fwSummary    bool
+	command      []string // --target exec -- COMMAND...
 }
+
+// planFlags choose what a run tests; a resumed run keeps its own plan.
+var planFlags = []string{"seed", "vulnerabilities", "attacks", "per-type", "max", "purpose", "framework", "dataset"}
 
 func newRedteamCmd(e *env) *cobra.Command {
 	var f redteamFlags
@@ -68,8 +60,9 @@ func newRedteamCmd(e *env) *cobra.Command {
 		Use:   "redteam",
 		Short: "Attack an LLM app or agent and report its vulnerabilities",
 		Long: `redteam plans probes (vulnerabilities x sub-types x attacks), sends them to the
-target, judges each reply (pass, fail, unknown or error), stores every finished
-probe as it finishes, and writes results.json into --out.
+target, judges each reply (pass, fail or unknown; error when the target, a judge
+or an attack failed), stores every finished probe as it finishes, and writes
+results.json and events.jsonl into --out.
 
 Quick start, offline, against the built-in vulnerable demo app:
   redoubt redteam --target demo
@@ -92,7 +85,15 @@ Your own prompts (CSV or JSON lines; column mapping in --config):
   redoubt redteam --target demo --dataset prompts.csv
 
 Everything else lives in --config redoubt.yaml (see docs/configuration.md).
-An interrupted run continues with --resume RUN_ID (see 'redoubt runs').`,
+
+A run that is interrupted (Ctrl-C, kill) or whose target stops answering
+continues with --resume RUN_ID (see 'redoubt runs'); probes that errored are
+sent again. A finished run's errored probes are sent again with
+--resume RUN_ID --retry-errors. 'redoubt report RUN_ID' shows a run again.
+
+Exit codes: 0 pass rate at or above --fail-under; 1 below it; 2 usage or
+configuration error; 3 other failure; 4 the target failed (the run stopped,
+or more than --max-error-rate of the probes got no verdict); 130 interrupted.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -110,17 +111,20 @@ An interrupted run continues with --resume RUN_ID (see 'redoubt runs').`,
 	fl.StringVar(&f.baseURL, "base-url", "", "target base URL (openai, anthropic) or URL (http)")
 	fl.StringVar(&f.model, "model", "", "target model name")
 	fl.StringVar(&f.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key")
-	fl.Int64Var(&f.seed, "seed", defaultSeed, "seed for a reproducible plan")
+	fl.Int64Var(&f.seed, "seed", app.DefaultSeed, "seed for a reproducible plan")
 	fl.StringVarP(&f.out, "out", "o", "", "output directory (default ./redoubt-results/<run-id>)")
-	fl.StringVar(&f.db, "db", defaultDB, "SQLite run store")
-	fl.IntVar(&f.conc, "concurrency", defaultConcurrency, "probes in flight at once")
+	fl.StringVar(&f.db, "db", app.DefaultStore, "run store: a SQLite file (or sqlite:PATH)")
+	fl.IntVar(&f.conc, "concurrency", app.DefaultConcurrency, "probes in flight at once")
 	fl.StringSliceVar(&f.vulns, "vulnerabilities", nil, "vulnerabilities to test, as vuln or vuln:type (default all)")
 	fl.StringSliceVar(&f.attacks, "attacks", nil, "attacks to apply (default all; see docs/attacks.md)")
 	fl.IntVar(&f.perType, "per-type", 1, "probes per sub-type and attack")
 	fl.IntVar(&f.max, "max", 0, "cap the plan at N probes, sampled with the seed (0: no cap)")
 	fl.StringVar(&f.purpose, "purpose", "", "what the target is for; fills {purpose} in seed prompts")
 	fl.Float64Var(&f.failUnder, "fail-under", 0, "exit 1 when the pass rate is below this fraction (0..1)")
-	fl.StringVar(&f.resume, "resume", "", "continue the interrupted run RUN_ID")
+	fl.Float64Var(&f.maxErrorRate, "max-error-rate", defaultMaxErrorRate, "exit 4 when more than this fraction (0..1) of the probes got no verdict")
+	fl.StringVar(&f.resume, "resume", "", "continue the run RUN_ID (interrupted, or stopped because the target failed)")
+	fl.BoolVar(&f.retryErrors, "retry-errors", false, "with --resume: also resume a finished run, to send its errored probes again")
+	fl.DurationVar(&f.preflight, "preflight-timeout", app.DefaultPreflight, "time allowed for the first, harmless exchange with the target (0: skip it)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "do not show the progress bar")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan as JSON lines and exit without sending anything")
 	fl.StringVar(&f.framework, "framework", "", "run what a framework maps to: owasp-llm-2025, owasp-agentic-2026, nist-ai-rmf, mitre-atlas, eu-ai-act")
@@ -129,348 +133,176 @@ An interrupted run continues with --resume RUN_ID (see 'redoubt runs').`,
 	return cmd
 }
 
-// runSetup is everything a run needs, resolved from flags, config and (on
-// resume) the stored run.
-type runSetup struct {
-	cfg       Config
-	info      redteam.RunInfo
-	tgt       target.Target
-	jctx      judge.Context
-	failUnder float64
-	out       string
-}
-
-// loadRunDataset reads the dataset a run's options name, if any. A new run
-// records the rows' digest; a resumed run must find the same rows, or the
-// stored verdicts would belong to probes that no longer exist.
-func loadRunDataset(ctx context.Context, opts *redteam.PlanOptions, resuming bool) (*redteam.Dataset, error) {
-	if opts.Dataset == nil {
-		return nil, nil
-	}
-	ds, err := redteam.LoadDataset(ctx, *opts.Dataset)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !resuming:
-		opts.Dataset.Digest = ds.Digest
-	case opts.Dataset.Digest != "" && opts.Dataset.Digest != ds.Digest:
-		return nil, fmt.Errorf("dataset %s has changed since the run started; start a new run", opts.Dataset.Path)
-	}
-	return ds, nil
-}
-
 func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags) error {
 	changed := cmd.Flags().Changed
-	if f.failUnder < 0 || f.failUnder > 1 {
+	switch {
+	case f.failUnder < 0 || f.failUnder > 1:
 		return usagef("--fail-under is a fraction between 0 and 1 (0.8 means 80%%), got %v", f.failUnder)
-	}
-	if f.conc < 1 {
+	case f.maxErrorRate < 0 || f.maxErrorRate > 1:
+		return usagef("--max-error-rate is a fraction between 0 and 1, got %v", f.maxErrorRate)
+	case f.conc < 1:
 		return usagef("--concurrency must be at least 1, got %d", f.conc)
-	}
-	if f.perType < 1 {
+	case f.perType < 1:
 		return usagef("--per-type must be at least 1, got %d", f.perType)
-	}
-	if f.max < 0 {
+	case f.max < 0:
 		return usagef("--max must be 0 (no cap) or more, got %d", f.max)
+	case f.preflight < 0:
+		return usagef("--preflight-timeout must be 0 (skip) or more, got %s", f.preflight)
+	case f.retryErrors && f.resume == "":
+		return usagef("--retry-errors goes with --resume RUN_ID")
+	case f.dryRun && f.resume != "":
+		return usagef("--dry-run plans a new run; it cannot be combined with --resume")
 	}
-
-	st, info, cfg, err := setupRun(ctx, f, changed)
-	if err != nil {
-		return err
-	}
-	if st != nil {
-		defer st.Close()
-	}
-	resuming := f.resume != ""
-	if cfg.Target.Type == "" {
-		return usagef("no target: use --target demo|openai|anthropic|http|exec or set target.type in --config")
-	}
-
-	tgt, jctx, err := buildTarget(e, cfg)
-	if err != nil {
-		return usageErr(err)
-	}
-	if info.Options.Purpose == "" {
-		info.Options.Purpose = jctx.Purpose
-	}
-	if jctx.Purpose == "" {
-		jctx.Purpose = info.Options.Purpose
-	}
-
-	ds, err := loadRunDataset(ctx, &info.Options, resuming)
-	if err != nil {
-		return usageErr(err)
-	}
-	frameworks := cfg.Frameworks()
-	probes, err := redteam.PlanWith(redteam.PlanInputs{
-		Catalog:    cfg.Catalog(),
-		Attacks:    attack.All(),
-		Frameworks: frameworks,
-		Dataset:    ds,
-	}, info.Options)
-	if err != nil {
-		return usageErr(err)
-	}
-	// results.json tallies the run by framework category: by the chosen
-	// framework for a framework run, by every framework otherwise, so a
-	// report always shows its coverage of each. The text summary shows
-	// those tables for a framework run, or with --frameworks-summary.
-	showFrameworks := cfg.FrameworksSummary
-	if info.Options.Framework != "" {
-		fw, err := redteam.FindFramework(frameworks, info.Options.Framework)
-		if err != nil {
-			return usageErr(err)
-		}
-		frameworks, showFrameworks = []catalog.Framework{fw}, true
-	}
-	if len(probes) == 0 {
-		return usagef("the plan is empty: no attack applies to the selected vulnerabilities")
-	}
-	if f.dryRun {
-		return writePlan(e, probes)
-	}
-
-	if err := target.Preflight(ctx, tgt); err != nil {
-		return usageErr(fmt.Errorf("preflight: %w", err))
-	}
-
-	info.Target = tgt.Name()
-	info.TargetConfig = storableTarget(cfg.Target)
-	info.Planned = len(probes)
-	info.Status = "running"
-	info.Finished = time.Time{}
-	done := map[string]bool{}
-	if resuming {
-		if done, err = st.DoneProbes(ctx, info.ID); err != nil {
-			return &exitError{code: ExitFailure, err: err}
-		}
-		// Finished probes are kept; the plan should still contain them. If
-		// the catalog changed under the run, say so: those cases stay in the
-		// results but no longer match the plan.
-		fmt.Fprintf(e.stderr, "resuming run %s: %d of %d probes already done\n", info.ID, countDone(probes, done), len(probes))
-		if stale := len(done) - countDone(probes, done); stale > 0 {
-			fmt.Fprintf(e.stderr, "warning: %d stored probes are not in the plan any more (the catalog changed since the run started); they are kept in the results\n", stale)
-		}
-	}
-
-	// On resume, results go where the run first wrote them unless --out
-	// says otherwise.
-	out := cfg.Out
-	if out == "" && resuming && !changed("out") {
-		out = info.Out
-	}
-	if out == "" {
-		out = filepath.Join(defaultOutRoot, info.ID)
-	}
-	info.Out = absPath(out)
-	if err := st.CreateRun(ctx, info); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return &exitError{code: ExitFailure, err: fmt.Errorf("creating output directory: %w", err)}
-	}
-	events, err := os.OpenFile(filepath.Join(out, "events.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600) // replies may hold leaked data, like the store
-	if err != nil {
-		return &exitError{code: ExitFailure, err: fmt.Errorf("opening event log: %w", err)}
-	}
-	defer events.Close()
-
-	remaining := len(probes) - countDone(probes, done)
-	bar := newProgress(e, f.noProgress, remaining, tgt.Name())
-	sink := func(ev redteam.Event) error {
-		line, err := json.Marshal(ev)
-		if err != nil {
-			return err
-		}
-		if _, err := events.Write(append(line, '\n')); err != nil {
-			return fmt.Errorf("writing event log: %w", err)
-		}
-		if ev.Type == redteam.EventVerdict {
-			// The store is the record that resume trusts: a verdict is
-			// done only once it is committed there.
-			if err := st.SaveCase(ctx, info.ID, *ev.Case); err != nil {
-				return err
+	if f.resume != "" {
+		var given []string
+		for _, name := range planFlags {
+			if changed(name) {
+				given = append(given, "--"+name)
 			}
-			bar.add()
 		}
-		return nil
-	}
-	eng := &redteam.Engine{Target: tgt, Judge: judge.Default(), JudgeContext: jctx, Concurrency: cfg.Concurrency, Logger: e.log}
-	start := time.Now()
-	runEvent := func(typ string) error {
-		ri := info
-		return sink(redteam.Event{V: redteam.EventVersion, Type: typ, Time: time.Now().UTC(), Run: info.ID, RunInfo: &ri})
-	}
-	if err := runEvent(redteam.EventRunStarted); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	runErr := eng.Execute(ctx, info, probes, done, redteam.HandlerFunc(sink))
-	bar.finish()
-
-	// Record and report whatever is done, even when interrupted: finished
-	// probes are never lost. Use a fresh context: ctx may be cancelled.
-	bg := context.WithoutCancel(ctx)
-	status := "finished"
-	if runErr != nil {
-		status = "interrupted"
-	}
-	if err := st.FinishRun(bg, info.ID, status, time.Now().UTC()); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	info.Status = status
-	info.Finished = time.Now().UTC()
-	if err := runEvent(redteam.EventRunFinished); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	cases, err := st.Cases(bg, info.ID)
-	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	res := report.Build(info, cases, frameworks...)
-	path, err := report.WriteFile(out, res)
-	if err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	text := res.Summary
-	if !showFrameworks {
-		text.ByFramework = nil
-	}
-	if err := report.WriteSummary(e.stdout, text); err != nil {
-		return &exitError{code: ExitFailure, err: err}
-	}
-	fmt.Fprintf(e.stderr, "\nrun %s: %d of %d probes in %s; results in %s\n", info.ID, len(cases), len(probes), time.Since(start).Round(time.Millisecond), path)
-
-	if runErr != nil {
-		hint := fmt.Sprintf("continue with: redoubt redteam --resume %s", info.ID)
-		if cfg.DB != defaultDB {
-			hint += " --db " + cfg.DB
+		if len(given) > 0 {
+			return usagef("--resume continues run %s with the plan it started with; %s cannot change it (start a new run instead)", f.resume, strings.Join(given, ", "))
 		}
-		if errors.Is(runErr, context.Canceled) {
-			return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted; %s", hint)}
-		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf("run stopped: %w; %s", runErr, hint)}
 	}
-	failUnder := f.failUnder
-	if !changed("fail-under") && cfg.FailUnder != nil {
-		failUnder = *cfg.FailUnder
-	}
-	if res.Summary.Overall.PassRate < failUnder {
-		return &exitError{code: ExitBelowTarget, err: fmt.Errorf("pass rate %.1f%% is below --fail-under %.1f%%", 100*res.Summary.Overall.PassRate, 100*failUnder)}
-	}
-	return nil
-}
 
-// setupRun loads the configuration, opens the store and either starts a new
-// run or loads the one to resume. On resume the stored run fixes the plan,
-// and the configuration file it was started with is read again (for the
-// target and the judges' context) unless --config names another.
-func setupRun(ctx context.Context, f redteamFlags, changed func(string) bool) (store.Store, redteam.RunInfo, Config, error) {
-	var (
-		cfg  Config
-		info redteam.RunInfo
-	)
-	load := func(path string) error {
-		c, err := loadConfig(path)
+	var cfg app.Config
+	if f.config != "" {
+		c, err := app.LoadConfig(f.config)
 		if err != nil {
 			return usageErr(err)
 		}
 		cfg = *c
-		return nil
-	}
-	if f.config != "" {
-		if err := load(f.config); err != nil {
-			return nil, info, cfg, err
-		}
 	}
 	mergeFlags(&cfg, f, changed)
 
-	if f.resume == "" {
-		seed := int64(defaultSeed)
-		if cfg.Seed != nil {
-			seed = *cfg.Seed
-		}
-		var ds *redteam.DatasetSpec
-		if cfg.Dataset != nil {
-			spec := *cfg.Dataset
-			// Stored absolute, so that --resume works from any directory.
-			if spec.Path != "" {
-				if abs, err := filepath.Abs(spec.Path); err == nil {
-					spec.Path = abs
+	failUnder := f.failUnder
+	if !changed("fail-under") && cfg.FailUnder != nil {
+		failUnder = *cfg.FailUnder
+	}
+	maxErrorRate := f.maxErrorRate
+	if !changed("max-error-rate") && cfg.MaxErrorRate != nil {
+		maxErrorRate = *cfg.MaxErrorRate
+	}
+	preflight := f.preflight
+	if !changed("preflight-timeout") && cfg.PreflightTimeout != nil {
+		preflight = time.Duration(*cfg.PreflightTimeout)
+	}
+	if preflight == 0 {
+		preflight = -1 // the app's "skip"
+	}
+
+	bar := &progress{}
+	req := app.RedteamRequest{
+		Config:      cfg,
+		ConfigPath:  f.config,
+		Resume:      f.resume,
+		RetryErrors: f.retryErrors,
+		TargetGiven: changed("target"),
+		Store:       cmp.Or(cfg.DB, app.DefaultStore),
+		Preflight:   preflight,
+		Handlers:    []redteam.Handler{bar},
+		Logger:      e.log,
+		Getenv:      e.getenv,
+		Version:     Version(),
+		OnStart: func(s app.Start) {
+			if s.Replaced != "" {
+				fmt.Fprintf(e.stderr, "note: %s held the results of run %s; they are replaced (that run stays in the store: redoubt report %s)\n", s.Run.Out, s.Replaced, s.Replaced)
+			}
+			if f.resume != "" {
+				fmt.Fprintf(e.stderr, "resuming run %s: %d of %d probes already done\n", s.Run.ID, s.Done, s.Planned)
+				if s.Stale > 0 {
+					fmt.Fprintf(e.stderr, "warning: %d stored probes are not in the plan any more (the catalog changed since the run started); they are kept in the results\n", s.Stale)
 				}
 			}
-			ds = &spec
-		}
-		info = redteam.RunInfo{
-			ID:      newRunID(),
-			Started: time.Now().UTC(),
-			Seed:    seed,
-			Options: redteam.PlanOptions{
-				Seed:            seed,
-				Vulnerabilities: cfg.Vulnerabilities,
-				Attacks:         cfg.Attacks,
-				PerType:         max(cfg.PerType, 1),
-				Max:             cfg.Max,
-				Purpose:         cfg.Purpose,
-				Framework:       cfg.Framework,
-				Dataset:         ds,
-			},
-			Version:    Version(),
-			ConfigPath: absPath(f.config),
-		}
-		if f.dryRun {
-			// A dry run only prints the plan: it touches no store.
-			return nil, info, cfg, nil
-		}
-		st, err := store.Open(ctx, cfg.DB)
+			bar.start(e, f.noProgress, s.Planned-s.Done, s.Run.Target)
+		},
+	}
+	if f.dryRun {
+		probes, err := app.Plan(ctx, req)
 		if err != nil {
-			return nil, info, cfg, &exitError{code: ExitFailure, err: err}
+			return appErr(err)
 		}
-		return st, info, cfg, nil
-	}
-	st, err := store.Open(ctx, cfg.DB)
-	if err != nil {
-		return nil, info, cfg, &exitError{code: ExitFailure, err: err}
-	}
-	fail := func(err error) (store.Store, redteam.RunInfo, Config, error) {
-		st.Close()
-		return nil, info, cfg, err
+		return writePlan(e, probes)
 	}
 
-	if info, err = st.Run(ctx, f.resume); err != nil {
-		return fail(usageErr(fmt.Errorf("cannot resume: %w", err)))
+	start := time.Now()
+	res, err := app.Redteam(ctx, req)
+	bar.finish()
+	if res == nil {
+		return appErr(err)
 	}
+
+	// Whatever happened, show what was done.
+	text := res.Results.Summary
+	if !cfg.FrameworksSummary && res.Run.Options.Framework == "" {
+		text.ByFramework = nil
+	}
+	if werr := report.WriteSummary(e.stdout, text); werr != nil {
+		return &exitError{code: ExitFailure, err: werr}
+	}
+	all := res.Results.Summary.Overall
+	fmt.Fprintf(e.stderr, "\nrun %s: %d of %d probes in %s; results in %s\n", res.Run.ID, all.Total, res.Run.Planned, time.Since(start).Round(time.Millisecond), res.Path)
+
+	hint := resumeHint(res, cfg)
 	switch {
-	case f.config != "" || changed("target"):
-		// The caller names the target again (needed when the stored one
-		// had literal header secrets, which are never stored). Custom
-		// vulnerabilities still come from the run's own configuration,
-		// or the plan could not be made again.
-		if f.config == "" && info.ConfigPath != "" {
-			c, err := loadConfig(info.ConfigPath)
-			if err != nil {
-				return fail(usageErr(fmt.Errorf("cannot resume run %s: re-reading its configuration: %w", info.ID, err)))
-			}
-			cfg.catalog, cfg.frameworks = c.catalog, c.frameworks
-		}
-	case info.ConfigPath != "":
-		if err := load(info.ConfigPath); err != nil {
-			return fail(usageErr(fmt.Errorf("cannot resume run %s: re-reading its configuration: %w (give it with --config)", info.ID, err)))
-		}
-		mergeFlags(&cfg, f, changed)
-	case info.TargetConfig != nil:
-		cfg.Target = *info.TargetConfig
-		if (cfg.Target.Type == target.TypeExec && len(cfg.Target.Command) == 0) ||
-			(cfg.Target.Type == target.TypeHTTP && (cfg.Target.URL == "" || cfg.Target.Body == "")) {
-			return fail(usagef("cannot resume run %s: its %s target's command, URL or body is not stored (it may hold secrets); give the target again (--target %s ...) or --config FILE", info.ID, cfg.Target.Type, cfg.Target.Type))
-		}
+	case errors.Is(err, app.ErrInterrupted):
+		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted; continue with: %s", hint)}
+	case errors.Is(err, redteam.ErrTargetFailed):
+		return &exitError{code: ExitTargetFailed, err: fmt.Errorf("run stopped: %w\n%d of %d probes are done; once the target answers again, continue with: %s", err, all.Total-all.Errored, res.Run.Planned, hint)}
+	case err != nil:
+		return &exitError{code: ExitFailure, err: fmt.Errorf("run stopped: %w; continue with: %s", err, hint)}
 	}
-	return st, info, cfg, nil
+	if all.Errored > 0 {
+		msg := fmt.Sprintf("%d of %d probes got no verdict (the target, a judge or an attack failed: see their reasons in results.json); send them again with: %s --retry-errors", all.Errored, all.Total, hint)
+		if float64(all.Errored) > maxErrorRate*float64(all.Total) {
+			return &exitError{code: ExitTargetFailed, err: fmt.Errorf("results are incomplete: %s", msg)}
+		}
+		fmt.Fprintln(e.stderr, "warning: "+msg)
+	}
+	if all.PassRate < failUnder {
+		return &exitError{code: ExitBelowTarget, err: fmt.Errorf("pass rate %.1f%% is below --fail-under %.1f%%", 100*all.PassRate, 100*failUnder)}
+	}
+	return nil
 }
 
-// mergeFlags applies flags that were given explicitly over the config file,
-// and fills defaults the file left empty.
-func mergeFlags(c *Config, f redteamFlags, changed func(string) bool) {
+// appErr maps an error from the app layer, before any run, to an exit code.
+func appErr(err error) error {
+	var pe *app.PreflightError
+	switch {
+	case errors.Is(err, app.ErrInterrupted):
+		return &exitError{code: ExitInterrupted, err: err}
+	case app.IsUsage(err):
+		return usageErr(err)
+	case errors.As(err, &pe):
+		return &exitError{code: ExitTargetFailed, err: err}
+	}
+	return &exitError{code: ExitFailure, err: err}
+}
+
+// resumeHint is the command that continues the run: the store when it is
+// not the default, and the target when the store could not keep all of it
+// (an exec command or an http body that may hold secrets).
+func resumeHint(res *app.RedteamResult, cfg app.Config) string {
+	hint := "redoubt redteam --resume " + res.Run.ID
+	if db := cmp.Or(cfg.DB, app.DefaultStore); db != app.DefaultStore {
+		hint += " --db " + db
+	}
+	if res.TargetStored || res.Run.ConfigPath != "" {
+		return hint
+	}
+	switch cfg.Target.Type {
+	case target.TypeExec:
+		hint += " --target exec -- COMMAND [ARG...]"
+	case target.TypeHTTP:
+		hint += " --config FILE (or --target http --base-url URL)"
+	default:
+		hint += " --target " + cfg.Target.Type + " ..."
+	}
+	return hint
+}
+
+// mergeFlags applies flags that were given explicitly over the config file.
+func mergeFlags(c *app.Config, f redteamFlags, changed func(string) bool) {
 	set := func(name string, apply func()) {
 		if changed(name) {
 			apply()
@@ -508,114 +340,6 @@ func mergeFlags(c *Config, f redteamFlags, changed func(string) bool) {
 			c.Target.Body = `{"prompt": {{json .Prompt}}}`
 		}
 	}
-	if c.DB == "" {
-		c.DB = defaultDB
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = defaultConcurrency
-	}
-}
-
-// buildTarget makes the target and what judges know about it.
-func buildTarget(e *env, c Config) (target.Target, judge.Context, error) {
-	jctx := judge.Context{
-		Purpose:        c.Purpose,
-		SystemPrompt:   c.SystemPrompt,
-		Canaries:       c.Canaries,
-		AllowedDomains: c.AllowedDomains,
-	}
-	if c.Target.Type == "demo" {
-		app := demo.New()
-		d := app.JudgeContext()
-		if jctx.Purpose == "" {
-			jctx.Purpose = d.Purpose
-		}
-		if jctx.SystemPrompt == "" {
-			jctx.SystemPrompt = d.SystemPrompt
-		}
-		jctx.Canaries = append(jctx.Canaries, d.Canaries...)
-		jctx.AllowedDomains = append(jctx.AllowedDomains, d.AllowedDomains...)
-		return app, jctx, nil
-	}
-	t, err := target.New(c.Target, target.WithLogger(e.log), target.WithGetenv(e.getenv))
-	if err != nil {
-		return nil, jctx, err
-	}
-	return t, jctx, nil
-}
-
-// storableTarget returns the target configuration with anything that may be
-// a secret removed, because the run record is written to the store and to
-// results.json: header and environment values are kept only when they are
-// pure environment references like ${API_TOKEN}; URLs lose their user info
-// and query; request bodies and commands are not kept at all (they may hold
-// literal keys). API keys are never in a Config: it names the variable that
-// holds them. A resumed run whose target needs what was dropped reads it
-// again from its config file, or from the target flags given again.
-func storableTarget(c target.Config) *target.Config {
-	c.Headers = envRefsOnly(c.Headers)
-	c.Env = envRefsOnly(c.Env)
-	c.BaseURL = stripURLSecrets(c.BaseURL)
-	c.URL = stripURLSecrets(c.URL)
-	if bodyMayHoldSecret(c.Body) {
-		c.Body = ""
-	}
-	c.Command = nil
-	return &c
-}
-
-// bodyMayHoldSecret reports whether a request body template may carry a
-// literal credential: a secret the detectors recognise, or a key-like word
-// (the value itself may look like anything). Templates that take secrets
-// from ${VAR} references are kept.
-func bodyMayHoldSecret(body string) bool {
-	if len(detect.Secrets{}.Scan(body)) > 0 {
-		return true
-	}
-	lower := strings.ToLower(envRefRe.ReplaceAllString(body, ""))
-	for _, w := range []string{"key", "token", "secret", "passw", "auth", "bearer", "credential"} {
-		if strings.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// envRefRe matches a ${VAR} environment reference.
-var envRefRe = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\}`)
-
-// stripURLSecrets removes user info and the query from a URL.
-func stripURLSecrets(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || raw == "" {
-		return ""
-	}
-	u.User, u.RawQuery, u.ForceQuery = nil, "", false
-	return u.String()
-}
-
-// envRefsOnly keeps the values that are exactly one ${VAR} reference.
-func envRefsOnly(m map[string]string) map[string]string {
-	var out map[string]string
-	for k, v := range m {
-		if envRefRe.FindString(v) == v && v != "" {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func countDone(probes []redteam.Probe, done map[string]bool) int {
-	n := 0
-	for _, p := range probes {
-		if done[p.ID] {
-			n++
-		}
-	}
-	return n
 }
 
 func writePlan(e *env, probes []redteam.Probe) error {
@@ -629,24 +353,17 @@ func writePlan(e *env, probes []redteam.Probe) error {
 	return nil
 }
 
-// newRunID returns a sortable, unique run ID: UTC time plus randomness.
-func newRunID() string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
-	return time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-}
-
 // progress is a progress bar on an interactive stderr, and nothing
-// otherwise (scripts read stderr too).
+// otherwise (scripts read stderr too). It is a redteam.Handler: it counts
+// finished probes as the run records them.
 type progress struct {
 	mu  sync.Mutex
 	bar *progressbar.ProgressBar
 }
 
-func newProgress(e *env, disabled bool, total int, name string) *progress {
-	p := &progress{}
-	if disabled || !e.interactive || total == 0 {
-		return p
+func (p *progress) start(e *env, disabled bool, total int, name string) {
+	if disabled || !e.interactive || total <= 0 {
+		return
 	}
 	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(e.stderr),
@@ -658,31 +375,20 @@ func newProgress(e *env, disabled bool, total int, name string) *progress {
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionClearOnFinish(),
 	)
-	return p
 }
 
-func (p *progress) add() {
-	if p.bar != nil {
+// Handle implements redteam.Handler.
+func (p *progress) Handle(ev redteam.Event) error {
+	if p.bar != nil && (ev.Type == redteam.EventVerdict || ev.Type == redteam.EventProbeErrored) {
 		p.mu.Lock()
 		_ = p.bar.Add(1)
 		p.mu.Unlock()
 	}
+	return nil
 }
 
 func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 	}
-}
-
-// absPath makes a path absolute so a run can be resumed from another
-// directory; "" stays "".
-func absPath(p string) string {
-	if p == "" {
-		return ""
-	}
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
 }

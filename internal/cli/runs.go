@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redoubt-sec/redoubt/internal/app"
 	"github.com/redoubt-sec/redoubt/internal/store"
 )
 
@@ -52,7 +53,7 @@ Use a run's ID (or a unique prefix of it) with 'redoubt redteam --resume'.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&db, "db", defaultDB, "SQLite run store")
+	cmd.Flags().StringVar(&db, "db", app.DefaultStore, "run store: a SQLite file (or sqlite:PATH)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().IntVar(&limit, "limit", 50, "show at most N runs (0: all)")
 	return cmd

@@ -378,11 +378,21 @@ func (s *SQLite) Acquire(ctx context.Context, runID, owner string, ttl time.Dura
 	if err != nil {
 		return fmt.Errorf("store: acquire run %q: %w", runID, err)
 	}
-	left := ""
-	if t, err := parseTime(until.String); err == nil {
-		left = fmt.Sprintf(", lease ends in %s", time.Until(t).Round(time.Second))
+	t, _ := parseTime(until.String)
+	return &LeaseError{Run: runID, Holder: holder, Until: t}
+}
+
+// Takeover implements Store.
+func (s *SQLite) Takeover(ctx context.Context, runID, from, owner string, ttl time.Duration) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET lease_owner = $1, lease_until = $2, status = $3, finished = NULL
+		WHERE id = $4 AND lease_owner = $5`, owner, formatTime(time.Now().Add(ttl)), redteam.StatusRunning, runID, from)
+	if err != nil {
+		return fmt.Errorf("store: take over run %q: %w", runID, err)
 	}
-	return fmt.Errorf("store: run %q is held by %s%s: %w", runID, holder, left, ErrLeased)
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return s.Acquire(ctx, runID, owner, ttl) // it changed hands meanwhile: say who has it now
 }
 
 // Renew implements Store.

@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/redoubt-sec/redoubt/redteam"
@@ -27,6 +28,21 @@ var ErrNotFound = errors.New("not found")
 // ErrLeased is returned, wrapped with who holds the run and until when,
 // when another process is running the run that Acquire asked for.
 var ErrLeased = errors.New("run is in use by another process")
+
+// LeaseError says who holds a run that Acquire could not lease. It
+// matches ErrLeased.
+type LeaseError struct {
+	Run    string
+	Holder string
+	Until  time.Time
+}
+
+func (e *LeaseError) Error() string {
+	return fmt.Sprintf("run %s is held by %s (lease ends in %s)", e.Run, e.Holder, time.Until(e.Until).Round(time.Second))
+}
+
+// Is makes errors.Is(err, ErrLeased) true.
+func (e *LeaseError) Is(target error) bool { return target == ErrLeased }
 
 // ErrLeaseLost is returned by Renew and Release when the lease is no longer
 // the caller's: it lapsed and another process took the run.
@@ -71,6 +87,10 @@ type Store interface {
 	// fails with ErrLeased if another owner holds a lease that has not
 	// lapsed, and with ErrNotFound if the run does not exist.
 	Acquire(ctx context.Context, runID, owner string, ttl time.Duration) error
+	// Takeover moves the lease of a holder known to be dead (its process
+	// is gone) to owner, before the lease lapses. It fails with ErrLeased
+	// if the run is no longer held by from.
+	Takeover(ctx context.Context, runID, from, owner string, ttl time.Duration) error
 	// Renew extends owner's lease by ttl from now, or fails with
 	// ErrLeaseLost.
 	Renew(ctx context.Context, runID, owner string, ttl time.Duration) error

@@ -1,4 +1,4 @@
-package cli
+package app
 
 import (
 	"encoding/json"
@@ -27,5 +27,16 @@ func TestStorableTargetDropsSecrets(t *testing.T) {
 	}
 	if kept := storableTarget(target.Config{Type: target.TypeHTTP, Body: `{"prompt": {{json .Prompt}}, "user": "${USER_ID}"}`}); kept.Body == "" {
 		t.Error("a body without literal secrets was dropped")
+	}
+}
+
+func TestStorableTargetKeepsPlainCommands(t *testing.T) {
+	c := storableTarget(target.Config{Type: target.TypeExec, Command: []string{"./agent", "--mode", "chat"}})
+	if !targetComplete(*c) {
+		t.Errorf("a command without secrets was dropped: %+v", c)
+	}
+	c = storableTarget(target.Config{Type: target.TypeExec, Command: []string{"./agent", "--token", "abc"}})
+	if targetComplete(*c) {
+		t.Errorf("a command with a token was kept: %+v", c)
 	}
 }
