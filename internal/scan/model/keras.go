@@ -165,6 +165,7 @@ func (kerasV3Scanner) Scan(ctx context.Context, src Source, _ string, s *Scanner
 		return nil, fmt.Errorf("keras_v3: opening zip: %w", err)
 	}
 	var findings []Finding
+	var configErr error
 	sawConfig := false
 	version := ""
 	for _, f := range zr.File {
@@ -178,7 +179,15 @@ func (kerasV3Scanner) Scan(ctx context.Context, src Source, _ string, s *Scanner
 				return findings, fmt.Errorf("keras_v3: %w", err)
 			}
 			sawConfig = true
-			findings = append(findings, kerasAnalyze(data, f.Name, off)...)
+			doc, err := kerasV3Config(data)
+			if err != nil {
+				// Keras cannot load the model, and nothing in the config
+				// could be checked: an error, not a pass. The other
+				// members are still scanned for what they hold.
+				configErr = fmt.Errorf("keras_v3: %w", err)
+				continue
+			}
+			findings = append(findings, kerasFindings(doc, f.Name, off)...)
 		case f.Name == "metadata.json":
 			data, _, err := kerasReadMember(f)
 			if err != nil {
@@ -209,6 +218,9 @@ func (kerasV3Scanner) Scan(ctx context.Context, src Source, _ string, s *Scanner
 	}
 	if !sawConfig {
 		return findings, errors.New("keras_v3: the archive has no config.json")
+	}
+	if configErr != nil {
+		return findings, configErr
 	}
 	return append(findings, Finding{
 		Rule: "keras_v3_info", Severity: SeverityInfo,
@@ -290,23 +302,83 @@ func sevRank(s string) int {
 }
 
 // kerasAnalyze checks one Keras config document (model_config,
-// training_config, config.json, a layer's metadata). offset locates the
-// document in the file; findings carry it since JSON positions inside a
-// decoded document do not map back to file bytes once escapes are involved.
+// training_config, a layer's metadata). offset locates the document in the
+// file; findings carry it since JSON positions inside a decoded document do
+// not map back to file bytes once escapes are involved.
 func kerasAnalyze(data []byte, member string, offset int64) []Finding {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := kerasDecode(data)
+	if err != nil {
 		return []Finding{{
 			Rule: "keras_config_invalid", Severity: SeverityMedium,
 			Message: "Keras config is not valid JSON, so Keras would refuse it and nothing in it could be checked",
 			Member:  member, Offset: offset, Detail: err.Error(),
 		}}
 	}
+	return kerasFindings(doc, member, offset)
+}
+
+// kerasFindings checks a decoded config document.
+func kerasFindings(doc any, member string, offset int64) []Finding {
 	r := &kerasReport{member: member, offset: offset, byKey: map[string]*Finding{}, counts: map[string]int{}}
 	kerasWalk(r, doc)
 	return r.findings()
+}
+
+// kerasV3Config decodes a .keras archive's config.json, which Keras 3
+// loads with json.loads and deserialises as one object: a JSON object
+// naming its class_name. Anything else cannot be a loadable model.
+func kerasV3Config(data []byte) (any, error) {
+	doc, err := kerasDecode(data)
+	if err != nil {
+		return nil, fmt.Errorf("config.json is not valid JSON: %w", err)
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("config.json holds a JSON %s, not a serialised Keras object", jsonKind(doc))
+	}
+	if _, ok := obj["class_name"].(string); !ok {
+		return nil, errors.New("config.json is not a serialised Keras object: it names no class_name")
+	}
+	return doc, nil
+}
+
+// jsonKind names the JSON type of a decoded value, for errors.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
+}
+
+// kerasDecode parses a Keras config document as Keras does, with Python's
+// json.loads on the raw bytes, so that what Keras loads is what gets
+// checked: the text is decoded as Python detects it (see pythonJSONText),
+// NaN and the infinities are accepted, and anything but whitespace after
+// the value is an error, as Python's "Extra data" is.
+func kerasDecode(data []byte) (any, error) {
+	text, err := pythonJSONText(data)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("extra data after the JSON value")
+	}
+	return doc, nil
 }
 
 // kerasWalk visits every object in a decoded config.
@@ -481,11 +553,12 @@ func kerasScanBlob(ctx context.Context, src io.ReaderAt, off, n int64, member st
 			i = end
 			continue
 		}
-		if !json.Valid(obj) {
+		doc, err := kerasDecode(obj)
+		if err != nil {
 			i = start + 1
 			continue
 		}
-		findings = append(findings, kerasAnalyze(obj, member, off+int64(start))...)
+		findings = append(findings, kerasFindings(doc, member, off+int64(start))...)
 		i = end
 	}
 	return findings, nil

@@ -137,9 +137,58 @@ func kerasV3Cases() []formatCase {
 			data: kerasV3Bytes(kerasV3BenignConfig, "payload.pkl", "\x80\x04"),
 			want: []string{"keras_v3_unexpected_member/medium"},
 		},
-		{name: "invalid config json", data: kerasV3Bytes(`{"class_name": `), want: []string{"keras_config_invalid/medium"}},
+		// Keras cannot load these, and nothing in them was checked: errors.
+		{name: "invalid config json", data: kerasV3Bytes(`{"class_name": `), wantErr: true},
+		{name: "config is an array", data: kerasV3Bytes(`[]`), wantErr: true},
+		{name: "config without class_name", data: kerasV3Bytes(`{"config": {}}`), wantErr: true},
+		{name: "data after the config", data: kerasV3Bytes(kerasV3BenignConfig + ` {}`), wantErr: true},
+		{name: "odd-length UTF-16 config", data: kerasV3Bytes("\xff\xfe{\x00}"), wantErr: true},
+		// What Python's json.loads accepts, and Keras loads, is checked.
+		{
+			name: "lambda behind NaN", data: kerasV3Bytes(strings.Replace(kerasV3Layer(lambda3), `"name": "l"`, `"name": "l", "momentum": NaN, "x": -Infinity`, 1)),
+			want: []string{"keras_lambda_layer/critical"},
+		},
+		{name: "lambda in UTF-16", data: kerasV3Bytes(utf16LE(kerasV3Layer(lambda3))), want: []string{"keras_lambda_layer/critical"}},
+		{name: "lambda after a UTF-8 byte-order mark", data: kerasV3Bytes("\xef\xbb\xbf" + kerasV3Layer(lambda3)), want: []string{"keras_lambda_layer/critical"}},
 		{name: "no config", data: kerasZip("metadata.json", "{}"), wantErr: true},
 		{name: "not a zip", data: []byte("PK\x03\x04 truncated"), wantErr: true},
+	}
+}
+
+// utf16LE encodes ASCII s as UTF-16LE with a byte-order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for i := 0; i < len(s); i++ {
+		b = append(b, s[i], 0)
+	}
+	return string(b)
+}
+
+func TestPythonJSONText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{"plain", `{"a": 1}`, `{"a": 1}`, false},
+		{"constants", `[NaN, Infinity, -Infinity, "NaN in a string \" NaN", 1]`, `[null, null, null, "NaN in a string \" NaN", 1]`, false},
+		{"what Python rejects stays invalid", `[-NaN, nan]`, `[-null, nan]`, false},
+		{"utf-8 bom", "\xef\xbb\xbf{}", "{}", false},
+		{"utf-16le bom", utf16LE(`{"a": NaN}`), `{"a": null}`, false},
+		{"utf-16be no bom", "\x00{\x00}", "{}", false},
+		{"utf-16le no bom", "{\x00}\x00", "{}", false},
+		{"utf-32le no bom", "{\x00\x00\x00}\x00\x00\x00", "{}", false},
+		{"utf-32be bom", "\x00\x00\xfe\xff\x00\x00\x00{\x00\x00\x00}", "{}", false},
+		{"utf-16 surrogate pair", "\xff\xfe\x3d\xd8\x00\xde", "\U0001F600", false},
+		{"odd utf-16", "\xfe\xff\x00", "", true},
+		{"utf-32 past the last rune", "\x00\x00\xfe\xff\x00\x11\x00\x00", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := pythonJSONText([]byte(tt.in))
+			if (err != nil) != tt.wantErr || string(got) != tt.want {
+				t.Errorf("pythonJSONText(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 

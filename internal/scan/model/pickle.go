@@ -162,6 +162,10 @@ type pickleOptions struct {
 	// maxPickles stops after that many pickles (legacy PyTorch files are
 	// five pickles followed by raw storage bytes); 0 reads to EOF.
 	maxPickles int
+	// strict requires all maxPickles pickles, each well formed: the loader
+	// of such a format reads every one of them and fails on a missing or
+	// malformed one, so the file is corrupt rather than clean.
+	strict bool
 	// joblib enables skipping joblib's raw array data after each
 	// NumpyArrayWrapper.
 	joblib bool
@@ -181,9 +185,16 @@ func scanPickleStream(ctx context.Context, r io.Reader, base int64, policy *glob
 		if n > 0 {
 			next := m.r.peek(1)
 			if len(next) == 0 {
+				if opt.strict {
+					firstErr = fmt.Errorf("the file ends after %d of its %d pickles", n, opt.maxPickles)
+				}
 				break
 			}
 			if _, ok := opNames[next[0]]; !ok {
+				if opt.strict {
+					firstErr = fmt.Errorf("offset %d: byte 0x%02x cannot start pickle #%d of %d", base+start, next[0], n+1, opt.maxPickles)
+					break
+				}
 				m.note("pickle_trailing_data", SeverityLow, start,
 					fmt.Sprintf("%d bytes of non-pickle data follow pickle #%d", m.remaining(), n), "")
 				break
@@ -194,10 +205,14 @@ func scanPickleStream(ctx context.Context, r io.Reader, base int64, policy *glob
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return m.finish(), err
 		}
-		if err == nil && n == 0 && m.semErr != nil {
+		if err == nil && (n == 0 || opt.strict) && m.semErr != nil {
 			err = m.semErr
 		}
 		if err != nil {
+			if opt.strict {
+				firstErr = fmt.Errorf("pickle #%d of %d at offset %d: %w", n+1, opt.maxPickles, base+start, err)
+				break
+			}
 			if n == 0 {
 				firstErr = fmt.Errorf("pickle at offset %d: %w", base+start, err)
 				break
@@ -1072,7 +1087,8 @@ var torchLegacyMagic = []byte{0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0x
 
 // torchLegacyFormat scans a legacy PyTorch file: five pickles (magic,
 // protocol version, system info, the object, storage keys) followed by raw
-// storage bytes, which are not read.
+// storage bytes, which are not read. torch.load reads all five, so a file
+// that lacks one, or holds a malformed one, is an error.
 type torchLegacyFormat struct{}
 
 func newTorchLegacy() formatScanner { return torchLegacyFormat{} }
@@ -1084,7 +1100,7 @@ func (torchLegacyFormat) Sniff(head []byte, _ string) bool {
 }
 
 func (torchLegacyFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) ([]Finding, error) {
-	return scanPickleStream(ctx, io.NewSectionReader(src, 0, src.Size()), 0, s.policy, pickleOptions{maxPickles: 5})
+	return scanPickleStream(ctx, io.NewSectionReader(src, 0, src.Size()), 0, s.policy, pickleOptions{maxPickles: 5, strict: true})
 }
 
 // looksLikePickle checks the head of a file for a pickle: a PROTO opcode
@@ -1128,7 +1144,7 @@ func looksLikePickle(head []byte) bool {
 		case opInt, opLong, opGet, opPut:
 			ok = lineArg(isNumberLine)
 		case opFloat:
-			ok = lineArg(func(s string) bool { _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); return err == nil })
+			ok = lineArg(isFloatLine)
 		case opString:
 			ok = lineArg(func(s string) bool { _, q := unquoteString([]byte(s)); return q })
 		case opUnicode, opPersID:
@@ -1176,16 +1192,33 @@ func isDottedIdent(s string) bool {
 	return true
 }
 
+// isNumberLine accepts the argument lines of INT, LONG, GET and PUT as
+// Python reads them, with int(line, 0) or int(line): ASCII whitespace, a
+// sign, then a digit followed by digits, letters (a 0x, 0o or 0b prefix,
+// hex digits, LONG's trailing L) and underscores ("1_000"). It accepts a
+// little more than Python does on purpose: a sniffer that turned away a
+// line Python reads, as it did "+1", would let that pickle skip scanning
+// inside an archive.
 func isNumberLine(s string) bool {
-	s = strings.TrimSuffix(strings.TrimSpace(s), "L")
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
+	s = strings.TrimSpace(s)
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	if s == "" || s[0] < '0' || s[0] > '9' {
 		return false
 	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z') {
 			return false
 		}
 	}
 	return true
+}
+
+// isFloatLine accepts FLOAT's argument line as Python's float() reads it:
+// what strconv.ParseFloat reads once underscores between digits are gone,
+// out-of-range values included (Python gives inf for "1e400").
+func isFloatLine(s string) bool {
+	_, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSpace(s), "_", ""), 64)
+	return err == nil || errors.Is(err, strconv.ErrRange)
 }

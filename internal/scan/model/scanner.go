@@ -189,14 +189,22 @@ func depthOf(ctx context.Context) int {
 // member that fails to parse yields a "scan_error" finding, which makes
 // the file's verdict Error unless something malicious was found.
 func (s *Scanner) scanMember(ctx context.Context, src Source, member string) []Finding {
+	return s.scanMemberAs(ctx, src, member, nil)
+}
+
+// scanMemberAs is scanMember with the format fixed by the container
+// rather than sniffed (f nil sniffs): for members the loader reads in a
+// known way whatever their first bytes look like.
+func (s *Scanner) scanMemberAs(ctx context.Context, src Source, member string, f formatScanner) []Finding {
 	depth := depthOf(ctx) + 1
 	if depth > s.opts.maxDepth {
 		return []Finding{{Rule: "archive_depth_limit", Severity: SeverityMedium, Member: member, Offset: -1,
 			Message: fmt.Sprintf("containers nest deeper than %d levels; this member was not scanned", s.opts.maxDepth)}}
 	}
 	ctx = context.WithValue(ctx, depthKey{}, depth)
-	head := readHead(src, src.Size())
-	f := s.sniff(head, member)
+	if f == nil {
+		f = s.sniff(readHead(src, src.Size()), member)
+	}
 	if f == nil {
 		s.opts.logger.Debug("member skipped: unknown format", "member", member)
 		return nil

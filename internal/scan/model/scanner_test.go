@@ -300,6 +300,15 @@ func TestLooksLikePickle(t *testing.T) {
 		{"protocol 0 list", "(lp0\nI1\na.", true},
 		{"protocol 0 global", "cos\nsystem\n(S'id'\ntR.", true},
 		{"bad global name", "cmod\n\xf8\n", false},
+		// Integer and float lines as Python's int(line, 0) and float()
+		// read them: a sniffer that turned these away let the pickle go
+		// unscanned inside archives.
+		{"int with a plus sign", "I+1\n0cos\nsystem\n(S'id'\ntR.", true},
+		{"int in hex with underscores", "I0x_1F\nL1_000L\n0.", true},
+		{"get and put with spaces", "I1\np 0 \ng0\n.", true},
+		{"float with underscores", "F1_0.5\n.", true},
+		{"float out of range", "F1e400\n.", true},
+		{"int that is a word", "Ione\n.", false},
 		{"json", `{"a": 1}`, false},
 		{"markdown", "# Title\n", false},
 		{"python source", "import os\n", false},
@@ -349,5 +358,22 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestArchivedPickleWithPythonNumbers scans archives whose pickle starts
+// with an INT line only Python's int() reads ("+1"): before the sniffer
+// learned that syntax, the member was skipped as unknown content and the
+// archive came out clean.
+func TestArchivedPickleWithPythonNumbers(t *testing.T) {
+	evil := "I+1\n0cos\nsystem\n(S'id'\ntR."
+	for name, data := range map[string][]byte{
+		"m.zip": kerasZip("payload.pkl", evil),
+		"m.tar": tarOf("payload.pkl", evil),
+	} {
+		res := New().ScanSource(context.Background(), sliceSource(data), name)
+		if res.Verdict != Malicious {
+			t.Errorf("%s: verdict %s, want malicious (findings %+v)", name, res.Verdict, res.Findings)
+		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +44,7 @@ func (t tarFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) (
 	tr := tar.NewReader(sr)
 	var found []Finding
 	seen := make(map[string]bool)
+	torchSeen := make(map[string]bool)
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return found, err
@@ -51,6 +54,13 @@ func (t tarFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) (
 		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			if t.kind == "pytorch_tar" {
+				for _, name := range slices.Sorted(maps.Keys(torchTarMembers)) {
+					if !torchSeen[name] {
+						return found, fmt.Errorf("legacy PyTorch tar has no %q member, which torch.load reads", name)
+					}
+				}
+			}
 			return found, nil
 		}
 		if err != nil {
@@ -87,24 +97,31 @@ func (t tarFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) (
 		default:
 			continue // directories, PAX/GNU metadata
 		}
-		if off+hdr.Size > src.Size() {
+		// Written as a subtraction: a size near MaxInt64 (base-256 sizes
+		// reach it) would overflow off+hdr.Size and pass, and the member
+		// would then claim to be exabytes long to whatever scans it.
+		if hdr.Size > src.Size()-off {
 			return found, fmt.Errorf("tar member %q: %w", hdr.Name, errTruncatedTar)
 		}
 		member := io.NewSectionReader(src, off, hdr.Size)
-		if t.kind == "pytorch_tar" && (hdr.Name == "storages" || hdr.Name == "tensors") {
-			fs, err := scanTorchRecords(ctx, member, off, hdr.Name, s.policy)
-			for i := range fs {
-				fs[i].Member = hdr.Name
-			}
-			found = append(found, fs...)
-			if err != nil {
-				add("scan_error", SeverityInfo, fmt.Sprintf("cannot walk the %s records: %v", hdr.Name, err))
-			}
-			continue
+		// torch.load reads the members it needs by what they are, not by
+		// what they look like: so are they scanned.
+		switch {
+		case t.kind == "pytorch_tar" && hdr.Name == "pickle":
+			torchSeen[hdr.Name] = true
+			found = append(found, s.scanMemberAs(ctx, member, hdr.Name, loadedPickle{})...)
+		case t.kind == "pytorch_tar" && (hdr.Name == "storages" || hdr.Name == "tensors"):
+			torchSeen[hdr.Name] = true
+			found = append(found, scanTorchRecordsMember(ctx, member, off, hdr.Name, s.policy)...)
+		default:
+			found = append(found, s.scanMember(ctx, member, hdr.Name)...)
 		}
-		found = append(found, s.scanMember(ctx, member, hdr.Name)...)
 	}
 }
+
+// torchTarMembers are the members torch.load reads from a legacy tar
+// checkpoint; it fails when one is missing.
+var torchTarMembers = map[string]bool{"storages": true, "tensors": true, "pickle": true}
 
 var errTruncatedTar = errors.New("data runs past the end of the file")
 
@@ -182,4 +199,34 @@ func leUint64(b []byte) uint64 {
 		v = v<<8 | uint64(b[i])
 	}
 	return v
+}
+
+// scanTorchRecordsMember walks a "storages" or "tensors" member as
+// torch.load reads it; findings carry file offsets.
+func scanTorchRecordsMember(ctx context.Context, member *io.SectionReader, off int64, name string, policy *globalPolicy) []Finding {
+	fs, err := scanTorchRecords(ctx, member, off, name, policy)
+	for i := range fs {
+		fs[i].Member = name
+	}
+	if err != nil {
+		fs = append(fs, Finding{Rule: "scan_error", Severity: SeverityInfo, Member: name, Offset: off,
+			Message: fmt.Sprintf("cannot walk the %s records: %v", name, err)})
+	}
+	return fs
+}
+
+// loadedPickle scans a container member that the loader unpickles with one
+// pickle.load (PyTorch's data.pkl, a legacy tar's "pickle"), whatever its
+// first bytes look like: sniffing it instead would let a pickle that the
+// sniffer does not recognise, but Python's unpickler runs, go unscanned,
+// and a member that is no pickle at all pass as clean. One that does not
+// parse is an error.
+type loadedPickle struct{}
+
+func (loadedPickle) Name() string { return "pickle" }
+
+func (loadedPickle) Sniff([]byte, string) bool { return false } // never sniffed: containers pick it
+
+func (loadedPickle) Scan(ctx context.Context, src Source, _ string, s *Scanner) ([]Finding, error) {
+	return scanPickleStream(ctx, io.NewSectionReader(src, 0, src.Size()), 0, s.policy, pickleOptions{maxPickles: 1, strict: true})
 }

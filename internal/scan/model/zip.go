@@ -269,6 +269,13 @@ func isTorchRecord(name string) bool {
 	return false
 }
 
+// isTorchPickle reports the records that torch.load (data.pkl) and
+// torch.jit.load (constants.pkl) unpickle.
+func isTorchPickle(name string) bool {
+	base := path.Base(name)
+	return isTorchRecord(name) && (base == "data.pkl" || base == "constants.pkl")
+}
+
 // isTensorPayload reports a PyTorch storage member, "<archive>/data/<key>":
 // raw tensor bytes that torch reads by offset and never unpickles.
 func isTensorPayload(name string) bool {
@@ -357,7 +364,13 @@ func (z zipFormat) Scan(ctx context.Context, src Source, name string, s *Scanner
 			add("scan_error", SeverityInfo, fmt.Sprintf("cannot read member: %v", err))
 			continue
 		}
-		fs = append(fs, s.scanMember(ctx, member, e.name)...)
+		if z.kind == "pytorch_zip" && isTorchPickle(e.name) {
+			// torch.load unpickles these whatever they look like: scan
+			// them as pickles rather than trust the sniffer.
+			fs = append(fs, s.scanMemberAs(ctx, member, e.name, loadedPickle{})...)
+		} else {
+			fs = append(fs, s.scanMember(ctx, member, e.name)...)
+		}
 		cleanup()
 	}
 	if z.kind == "pytorch_zip" && !hasPickle {

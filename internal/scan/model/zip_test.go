@@ -102,3 +102,28 @@ func TestUnsafeArchivePath(t *testing.T) {
 		}
 	}
 }
+
+// TestTorchZipPickleIsScannedAsLoaded checks that data.pkl is read as
+// torch.load reads it, whatever its first bytes: a data.pkl that is no
+// pickle used to be skipped by the sniffer and the checkpoint passed as
+// clean.
+func TestTorchZipPickleIsScannedAsLoaded(t *testing.T) {
+	tests := []struct {
+		name, pkl string
+		want      Verdict
+	}{
+		{"benign", "\x80\x02}q\x00.", Clean},
+		{"not a pickle", "this is not a pickle", Error},
+		{"truncated", "\x80\x02}q\x00", Error},
+		{"protocol 0 that Python reads", "I+1\n0cos\nsystem\n(S'id'\ntR.", Malicious},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := kerasZip("archive/data.pkl", tt.pkl, "archive/version", "3\n")
+			res := New().ScanSource(context.Background(), sliceSource(data), "m.pt")
+			if res.Format != "pytorch_zip" || res.Verdict != tt.want {
+				t.Errorf("format %s, verdict %s, want pytorch_zip and %s (findings %+v)", res.Format, res.Verdict, tt.want, res.Findings)
+			}
+		})
+	}
+}
