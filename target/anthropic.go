@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/internal/wire"
 )
 
 // DefaultAnthropicBaseURL is the API root used when BaseURL is empty.
@@ -25,6 +28,8 @@ type anthropic struct {
 	maxTokens   int
 	header      http.Header
 	tr          *transport
+	// stream makes Send stream (the stream setting).
+	stream bool
 }
 
 var (
@@ -51,6 +56,7 @@ func newAnthropic(cfg Config, o options) (*anthropic, error) {
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,
 		header:      http.Header{},
+		stream:      cfg.Stream,
 	}
 	if p.url, err = endpointURL(base, "/v1/messages", nil); err != nil {
 		return nil, fmt.Errorf("base_url: %w", err)
@@ -78,88 +84,86 @@ func (p *anthropic) Name() string { return p.name }
 // Usage implements UsageReporter.
 func (p *anthropic) Usage() Usage { return p.tr.usage() }
 
-// Wire format of the Messages API.
-type (
-	anRequest struct {
-		Model       string      `json:"model"`
-		MaxTokens   int         `json:"max_tokens"`
-		System      string      `json:"system,omitempty"`
-		Messages    []anMessage `json:"messages"`
-		Temperature *float64    `json:"temperature,omitempty"`
-	}
-	anMessage struct {
-		Role string `json:"role"`
-		// Content is a string for plain text turns and []anBlock for
-		// turns with tool use or tool results.
-		Content any `json:"content"`
-	}
-	anBlock struct {
-		Type      string          `json:"type"`
-		Text      string          `json:"text,omitempty"`
-		ID        string          `json:"id,omitempty"`
-		Name      string          `json:"name,omitempty"`
-		Input     json.RawMessage `json:"input,omitempty"`
-		ToolUseID string          `json:"tool_use_id,omitempty"`
-		Content   string          `json:"content,omitempty"`
-	}
-	anResponse struct {
-		Type    string     `json:"type"`
-		Content *[]anBlock `json:"content"`
-		Usage   struct {
-			InputTokens  int `json:"input_tokens"`
-			OutputTokens int `json:"output_tokens"`
-		} `json:"usage"`
-		Error json.RawMessage `json:"error"`
-	}
-)
-
-// Send implements Target.
-func (p *anthropic) Send(ctx context.Context, conv Conversation) (Reply, error) {
-	req := anRequest{Model: p.model, MaxTokens: p.maxTokens, Temperature: p.temperature, Messages: anthropicMessages(conv)}
+// request converts a conversation to a Messages API request: system
+// messages joined into the system prompt, the rest as turns.
+func (p *anthropic) request(conv Conversation) wire.MessagesRequest {
+	req := wire.MessagesRequest{Model: p.model, MaxTokens: p.maxTokens, Temperature: p.temperature, Messages: anthropicMessages(conv)}
 	var system []string
 	for _, m := range conv {
 		if m.Role == RoleSystem && m.Content != "" {
 			system = append(system, m.Content)
 		}
 	}
-	req.System = strings.Join(system, "\n\n")
-	return p.tr.postJSON(ctx, p.url, p.header, req, parseAnthropic)
+	req.System = wire.AnthropicContent{Text: strings.Join(system, "\n\n")}
+	return req
+}
+
+// Send implements Target. With the stream setting it streams, and returns
+// the same Reply.
+func (p *anthropic) Send(ctx context.Context, conv Conversation) (Reply, error) {
+	if p.stream {
+		return p.SendStream(ctx, conv, nil)
+	}
+	return p.tr.postJSON(ctx, p.url, p.header, p.request(conv), parseAnthropic)
+}
+
+// SendStream implements Streamer.
+func (p *anthropic) SendStream(ctx context.Context, conv Conversation, onDelta func(delta string) error) (Reply, error) {
+	req := p.request(conv)
+	req.Stream = true
+	return p.tr.postStream(ctx, p.url, p.header, req, streamCodec{stream: readAnthropicStream, whole: parseAnthropic}, onDelta)
+}
+
+// readAnthropicStream assembles a streamed message, passing on the text
+// of its text blocks (not thinking, not tool input).
+func readAnthropicStream(body io.Reader, emit func(string) error) (Reply, error) {
+	m, err := wire.ReadMessagesStream(body, 0, func(ev *wire.StreamEvent) error {
+		if ev.Type == wire.EventContentBlockDelta && ev.Delta != nil && ev.Delta.Type == wire.DeltaText {
+			return emit(ev.Delta.Text)
+		}
+		return nil
+	})
+	if err != nil {
+		return Reply{}, err
+	}
+	return anthropicReply(m), nil
 }
 
 // anthropicMessages converts a conversation to Messages API turns. System
 // messages go to the top-level system field instead; tool results become
 // tool_result blocks in a user turn, merged when several follow each other
 // because the API expects all results of one assistant turn together.
-func anthropicMessages(conv Conversation) []anMessage {
-	var out []anMessage
+func anthropicMessages(conv Conversation) []wire.AnthropicMessage {
+	var out []wire.AnthropicMessage
+	text := func(s string) wire.AnthropicContent { return wire.AnthropicContent{Text: s} }
 	for _, m := range conv {
 		switch m.Role {
 		case RoleSystem:
 			continue
 		case RoleTool:
-			block := anBlock{Type: "tool_result", ToolUseID: m.ToolCallID, Content: m.Content}
+			block := wire.ContentBlock{Type: wire.BlockToolResult, ToolUseID: m.ToolCallID, Content: text(m.Content)}
 			if n := len(out); n > 0 && out[n-1].Role == RoleUser {
-				if blocks, ok := out[n-1].Content.([]anBlock); ok && len(blocks) > 0 && blocks[0].Type == "tool_result" {
-					out[n-1].Content = append(blocks, block)
+				if blocks := out[n-1].Content.Blocks; len(blocks) > 0 && blocks[0].Type == wire.BlockToolResult {
+					out[n-1].Content.Blocks = append(blocks, block)
 					continue
 				}
 			}
-			out = append(out, anMessage{Role: RoleUser, Content: []anBlock{block}})
+			out = append(out, wire.AnthropicMessage{Role: RoleUser, Content: wire.AnthropicContent{Blocks: []wire.ContentBlock{block}}})
 		case RoleAssistant:
 			if len(m.ToolCalls) == 0 {
-				out = append(out, anMessage{Role: RoleAssistant, Content: m.Content})
+				out = append(out, wire.AnthropicMessage{Role: RoleAssistant, Content: text(m.Content)})
 				continue
 			}
-			var blocks []anBlock
+			blocks := []wire.ContentBlock{}
 			if m.Content != "" {
-				blocks = append(blocks, anBlock{Type: "text", Text: m.Content})
+				blocks = append(blocks, wire.ContentBlock{Type: wire.BlockText, Text: m.Content})
 			}
 			for _, tc := range m.ToolCalls {
-				blocks = append(blocks, anBlock{Type: "tool_use", ID: tc.ID, Name: tc.Name, Input: toolInput(tc.Arguments)})
+				blocks = append(blocks, wire.ContentBlock{Type: wire.BlockToolUse, ID: tc.ID, Name: tc.Name, Input: toolInput(tc.Arguments)})
 			}
-			out = append(out, anMessage{Role: RoleAssistant, Content: blocks})
+			out = append(out, wire.AnthropicMessage{Role: RoleAssistant, Content: wire.AnthropicContent{Blocks: blocks}})
 		default:
-			out = append(out, anMessage{Role: RoleUser, Content: m.Content})
+			out = append(out, wire.AnthropicMessage{Role: RoleUser, Content: text(m.Content)})
 		}
 	}
 	return out
@@ -181,26 +185,31 @@ func toolInput(args string) json.RawMessage {
 	return wrapped
 }
 
-// parseAnthropic reads a Messages API response: text blocks concatenated,
-// tool_use blocks as tool calls, other blocks (thinking) skipped.
+// parseAnthropic reads a Messages API response. Garbage, error bodies and
+// responses without content are errors.
 func parseAnthropic(body []byte) (Reply, error) {
-	var r anResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return Reply{}, fmt.Errorf("not a Messages API response (not JSON: %v)", err)
+	m, err := wire.DecodeMessagesResponse(body)
+	if err != nil {
+		var apiErr *wire.APIError
+		if errors.As(err, &apiErr) {
+			return Reply{}, fmt.Errorf("the server reported an error: %s", truncateUTF8(apiErr.Error(), errorBodyBytes))
+		}
+		return Reply{}, err
 	}
-	if r.Type == "error" || (len(r.Error) > 0 && string(r.Error) != "null") {
-		return Reply{}, fmt.Errorf("the server reported an error: %s", apiErrorMessage(r.Error))
-	}
-	if r.Content == nil {
-		return Reply{}, errors.New("not a Messages API response (no content field)")
-	}
+	return anthropicReply(m), nil
+}
+
+// anthropicReply converts a message, streamed or not, to a Reply: text
+// blocks concatenated, tool_use blocks as tool calls, other blocks
+// (thinking) skipped.
+func anthropicReply(m *wire.MessagesResponse) Reply {
 	var reply Reply
 	var text strings.Builder
-	for _, b := range *r.Content {
+	for _, b := range m.Content {
 		switch b.Type {
-		case "text":
+		case wire.BlockText:
 			text.WriteString(b.Text)
-		case "tool_use":
+		case wire.BlockToolUse:
 			args := string(bytes.TrimSpace(b.Input))
 			if args == "" || args == "null" {
 				args = "{}"
@@ -209,6 +218,6 @@ func parseAnthropic(body []byte) (Reply, error) {
 		}
 	}
 	reply.Content = text.String()
-	reply.Usage = Usage{PromptTokens: r.Usage.InputTokens, CompletionTokens: r.Usage.OutputTokens}
-	return reply, nil
+	reply.Usage = Usage{PromptTokens: m.Usage.InputTokens, CompletionTokens: m.Usage.OutputTokens}
+	return reply
 }

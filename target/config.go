@@ -65,6 +65,10 @@ type Config struct {
 	// MaxTokens caps the reply length; zero leaves it to the server
 	// (Anthropic: 1024, since its API requires a value).
 	MaxTokens int `yaml:"max_tokens,omitempty" json:"max_tokens,omitempty"`
+	// Stream makes the openai and anthropic types ask for a streamed reply
+	// (server-sent events) and assemble it: the same reply, usage
+	// included. A stream is never retried once part of it has arrived.
+	Stream bool `yaml:"stream,omitempty" json:"stream,omitempty"`
 
 	// Timeout bounds each request (each attempt when retrying) or each
 	// command run. Default 60s.

@@ -1,15 +1,17 @@
 package target
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/internal/wire"
 )
 
 // DefaultOpenAIBaseURL is the API root used when BaseURL is empty.
@@ -26,6 +28,8 @@ type openAI struct {
 	maxTokens   int
 	header      http.Header
 	tr          *transport
+	// stream makes Send stream (the stream setting).
+	stream bool
 }
 
 var (
@@ -56,6 +60,7 @@ func newOpenAI(cfg Config, o options) (*openAI, error) {
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,
 		header:      http.Header{},
+		stream:      cfg.Stream,
 	}
 	p.header.Set("Content-Type", "application/json")
 	p.header.Set("Accept", "application/json")
@@ -90,180 +95,124 @@ func (p *openAI) Name() string { return p.name }
 // Usage implements UsageReporter.
 func (p *openAI) Usage() Usage { return p.tr.usage() }
 
-// Wire format of the chat completions API. Field names follow the OpenAI
-// API reference.
-type (
-	oaRequest struct {
-		Model       string      `json:"model,omitempty"`
-		Messages    []oaMessage `json:"messages"`
-		Temperature *float64    `json:"temperature,omitempty"`
-		MaxTokens   int         `json:"max_tokens,omitempty"`
-	}
-	oaMessage struct {
-		Role string `json:"role"`
-		// Content is a pointer because an assistant turn that only calls
-		// tools carries "content": null.
-		Content    *string      `json:"content"`
-		ToolCalls  []oaToolCall `json:"tool_calls,omitempty"`
-		ToolCallID string       `json:"tool_call_id,omitempty"`
-	}
-	oaToolCall struct {
-		ID       string     `json:"id,omitempty"`
-		Type     string     `json:"type"`
-		Function oaFunction `json:"function"`
-	}
-	oaFunction struct {
-		Name string `json:"name"`
-		// Arguments is a JSON string in the API; some servers send an
-		// object instead, which rawArguments accepts.
-		Arguments json.RawMessage `json:"arguments"`
-	}
-	oaResponse struct {
-		Choices *[]oaChoice `json:"choices"`
-		Usage   *struct {
-			PromptTokens     int `json:"prompt_tokens"`
-			CompletionTokens int `json:"completion_tokens"`
-		} `json:"usage"`
-		Error json.RawMessage `json:"error"`
-	}
-	oaChoice struct {
-		Message struct {
-			Content      json.RawMessage `json:"content"`
-			Refusal      string          `json:"refusal"`
-			ToolCalls    []oaToolCall    `json:"tool_calls"`
-			FunctionCall *oaFunction     `json:"function_call"`
-		} `json:"message"`
-	}
-)
-
-// Send implements Target.
-func (p *openAI) Send(ctx context.Context, conv Conversation) (Reply, error) {
-	req := oaRequest{Model: p.model, Temperature: p.temperature, MaxTokens: p.maxTokens}
+// request converts a conversation to a chat completions request.
+func (p *openAI) request(conv Conversation) wire.ChatRequest {
+	req := wire.ChatRequest{Model: p.model, Temperature: p.temperature, MaxTokens: p.maxTokens}
 	for _, m := range conv {
-		om := oaMessage{Role: m.Role, ToolCallID: m.ToolCallID}
+		om := wire.ChatMessage{Role: m.Role, ToolCallID: m.ToolCallID}
+		// An assistant turn that only calls tools carries "content": null.
 		if m.Content != "" || len(m.ToolCalls) == 0 {
-			om.Content = &m.Content
+			om.Content = wire.TextContent(m.Content)
 		}
 		for _, tc := range m.ToolCalls {
 			args := tc.Arguments
 			if args == "" {
 				args = "{}"
 			}
-			// The API wants arguments as a JSON string holding JSON text.
-			enc, _ := json.Marshal(args) // marshalling a string cannot fail
-			om.ToolCalls = append(om.ToolCalls, oaToolCall{
-				ID: tc.ID, Type: "function", Function: oaFunction{Name: tc.Name, Arguments: enc},
+			om.ToolCalls = append(om.ToolCalls, wire.ToolCall{
+				ID: tc.ID, Type: "function", Function: wire.FunctionCall{Name: tc.Name, Arguments: wire.Arguments(args)},
 			})
 		}
 		req.Messages = append(req.Messages, om)
 	}
-	return p.tr.postJSON(ctx, p.url, p.header, req, parseOpenAI)
+	return req
+}
+
+// Send implements Target. With the stream setting it streams, and returns
+// the same Reply.
+func (p *openAI) Send(ctx context.Context, conv Conversation) (Reply, error) {
+	if p.stream {
+		return p.SendStream(ctx, conv, nil)
+	}
+	return p.tr.postJSON(ctx, p.url, p.header, p.request(conv), parseOpenAI)
+}
+
+// SendStream implements Streamer. It asks for the usage chunk
+// (stream_options.include_usage), so token accounting matches Send.
+func (p *openAI) SendStream(ctx context.Context, conv Conversation, onDelta func(delta string) error) (Reply, error) {
+	req := p.request(conv)
+	req.Stream = true
+	req.StreamOptions = &wire.StreamOptions{IncludeUsage: true}
+	return p.tr.postStream(ctx, p.url, p.header, req, streamCodec{stream: readOpenAIStream, whole: parseOpenAI}, onDelta)
+}
+
+// readOpenAIStream assembles a streamed completion, passing on the text
+// of the first choice, the one the Reply holds.
+func readOpenAIStream(body io.Reader, emit func(string) error) (Reply, error) {
+	c, err := wire.ReadChatStream(body, 0, func(chunk *wire.ChatCompletionChunk) error {
+		for _, ch := range chunk.Choices {
+			if ch.Index != 0 || ch.Delta.Content.IsNull() {
+				continue
+			}
+			text, err := ch.Delta.Content.Text()
+			if err != nil {
+				return err
+			}
+			if err := emit(text); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Reply{}, err
+	}
+	return openAIReply(c)
 }
 
 // parseOpenAI reads a chat completion. Garbage, errors reported in a 200
 // body and replies without choices are errors.
 func parseOpenAI(body []byte) (Reply, error) {
-	var r oaResponse
-	if err := json.Unmarshal(body, &r); err != nil {
-		return Reply{}, fmt.Errorf("not a chat completion (not JSON: %v)", err)
+	c, err := wire.DecodeChatCompletion(body)
+	if err != nil {
+		var apiErr *wire.APIError
+		if errors.As(err, &apiErr) {
+			return Reply{}, fmt.Errorf("the server reported an error: %s", truncateUTF8(apiErr.Error(), errorBodyBytes))
+		}
+		return Reply{}, err
 	}
-	if len(r.Error) > 0 && string(r.Error) != "null" {
-		return Reply{}, fmt.Errorf("the server reported an error: %s", apiErrorMessage(r.Error))
-	}
-	if r.Choices == nil {
-		return Reply{}, errors.New("not a chat completion (no choices field)")
-	}
-	if len(*r.Choices) == 0 {
+	return openAIReply(c)
+}
+
+// openAIReply converts a completion, streamed or not, to a Reply: the
+// first choice's text (its refusal when it has no text), tool calls,
+// retrieved documents (the demo app's context extension) and usage.
+func openAIReply(c *wire.ChatCompletion) (Reply, error) {
+	if len(c.Choices) == 0 {
 		return Reply{}, errors.New("the chat completion has no choices")
 	}
-	msg := (*r.Choices)[0].Message
-	content, err := ContentText(msg.Content)
+	msg := c.Choices[0].Message
+	content, err := msg.Content.Text()
 	if err != nil {
 		return Reply{}, err
 	}
 	if content == "" && msg.Refusal != "" {
-		content = msg.Refusal
+		content = string(msg.Refusal)
 	}
-	var reply Reply
-	reply.Content = content
+	reply := Reply{Content: content, Context: msg.Context}
 	for _, tc := range msg.ToolCalls {
-		reply.ToolCalls = append(reply.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: rawArguments(tc.Function.Arguments)})
+		reply.ToolCalls = append(reply.ToolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
 	}
 	if fc := msg.FunctionCall; fc != nil && fc.Name != "" {
-		reply.ToolCalls = append(reply.ToolCalls, ToolCall{Name: fc.Name, Arguments: rawArguments(fc.Arguments)})
+		reply.ToolCalls = append(reply.ToolCalls, ToolCall{Name: fc.Name, Arguments: string(fc.Arguments)})
 	}
-	if r.Usage != nil {
-		reply.Usage = Usage{PromptTokens: r.Usage.PromptTokens, CompletionTokens: r.Usage.CompletionTokens}
+	if c.Usage != nil {
+		reply.Usage = Usage{PromptTokens: c.Usage.PromptTokens, CompletionTokens: c.Usage.CompletionTokens}
 	}
 	return reply, nil
 }
 
-// ContentText reads OpenAI-style message content: a string, null, or an array of
-// parts ({"type": "text", "text": ...}, or bare strings) whose text is
-// concatenated; non-text parts are skipped.
+// ContentText reads OpenAI-style message content: a string, null, or an
+// array of parts ({"type": "text", "text": ...}, or bare strings) whose
+// text is concatenated; non-text parts are skipped.
 func ContentText(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", fmt.Errorf("message content is neither a string nor an array of parts")
-	}
-	var b strings.Builder
-	for _, part := range parts {
-		if err := json.Unmarshal(part, &s); err == nil {
-			b.WriteString(s)
-			continue
-		}
-		var p struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		}
-		if err := json.Unmarshal(part, &p); err != nil {
-			return "", fmt.Errorf("message content part is not an object: %w", err)
-		}
-		if p.Type == "text" || p.Type == "output_text" || p.Type == "" {
-			b.WriteString(p.Text)
-		}
-	}
-	return b.String(), nil
+	return wire.Content(raw).Text()
 }
 
 // rawArguments returns tool-call arguments as JSON text: the content of a
 // JSON string, or the raw text of any other value.
 func rawArguments(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s
-	}
-	return string(raw)
-}
-
-// apiErrorMessage extracts a readable message from an "error" value: a
-// string, or an object with a message field.
-func apiErrorMessage(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return truncateUTF8(s, errorBodyBytes)
-	}
-	var e struct {
-		Type    string `json:"type"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(raw, &e) == nil && e.Message != "" {
-		if e.Type != "" {
-			return truncateUTF8(e.Type+": "+e.Message, errorBodyBytes)
-		}
-		return truncateUTF8(e.Message, errorBodyBytes)
-	}
-	return truncateUTF8(string(raw), errorBodyBytes)
+	var a wire.Arguments
+	_ = a.UnmarshalJSON(raw) // never fails: what is not a string is kept as text
+	return string(a)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/sse"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -68,71 +70,6 @@ func (a *App) Handler() http.Handler {
 	})
 }
 
-// Wire types of the OpenAI chat completions API, as far as the demo uses it.
-type (
-	chatRequest struct {
-		Model         string        `json:"model"`
-		Messages      []wireMessage `json:"messages"`
-		Stream        bool          `json:"stream"`
-		StreamOptions *struct {
-			IncludeUsage bool `json:"include_usage"`
-		} `json:"stream_options"`
-	}
-	wireMessage struct {
-		Role       string          `json:"role"`
-		Content    json.RawMessage `json:"content"`
-		ToolCalls  []wireToolCall  `json:"tool_calls,omitempty"`
-		ToolCallID string          `json:"tool_call_id,omitempty"`
-	}
-	wireToolCall struct {
-		// Index is set in streamed deltas only.
-		Index    *int         `json:"index,omitempty"`
-		ID       string       `json:"id"`
-		Type     string       `json:"type"`
-		Function wireFunction `json:"function"`
-	}
-	wireFunction struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	}
-	wireUsage struct {
-		PromptTokens     int `json:"prompt_tokens"`
-		CompletionTokens int `json:"completion_tokens"`
-		TotalTokens      int `json:"total_tokens"`
-	}
-	replyMessage struct {
-		Role      string         `json:"role,omitempty"`
-		Content   *string        `json:"content,omitempty"`
-		Refusal   *string        `json:"refusal"`
-		ToolCalls []wireToolCall `json:"tool_calls,omitempty"`
-		// Context is the demo's extension: the retrieved documents.
-		Context []string `json:"context,omitempty"`
-	}
-	choice struct {
-		Index        int           `json:"index"`
-		Message      *replyMessage `json:"message,omitempty"`
-		Delta        *replyMessage `json:"delta,omitempty"`
-		FinishReason *string       `json:"finish_reason"`
-		Logprobs     *struct{}     `json:"logprobs"`
-	}
-	completion struct {
-		ID      string     `json:"id"`
-		Object  string     `json:"object"`
-		Created int64      `json:"created"`
-		Model   string     `json:"model"`
-		Choices []choice   `json:"choices"`
-		Usage   *wireUsage `json:"usage,omitempty"`
-	}
-	apiError struct {
-		Error struct {
-			Message string  `json:"message"`
-			Type    string  `json:"type"`
-			Param   *string `json:"param"`
-			Code    string  `json:"code"`
-		} `json:"error"`
-	}
-)
-
 // requestError is a client mistake, reported as a 400.
 type requestError struct {
 	code, msg string
@@ -157,7 +94,7 @@ func (a *App) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	conv, err := req.conversation()
+	conv, err := conversation(req)
 	if err != nil {
 		var bad *requestError
 		errors.As(err, &bad)
@@ -170,31 +107,33 @@ func (a *App) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "server_error", "cancelled", err.Error())
 		return
 	}
-	base := completion{ID: completionID(conv), Created: time.Now().Unix(), Model: ModelName}
+	id, created := completionID(conv), time.Now().Unix()
 	if req.Stream {
-		streamReply(w, r, base, reply, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
+		streamReply(w, r, id, created, reply, req.StreamOptions != nil && req.StreamOptions.IncludeUsage)
 		return
 	}
-	base.Object = "chat.completion"
-	stop := "stop"
-	content := reply.Content
-	base.Choices = []choice{{
-		Message: &replyMessage{
-			Role:      target.RoleAssistant,
-			Content:   &content,
-			ToolCalls: wireToolCalls(reply.ToolCalls, false),
-			Context:   reply.Context,
-		},
-		FinishReason: &stop,
-	}}
-	base.Usage = usageOf(reply)
-	writeJSON(w, http.StatusOK, base)
+	writeJSON(w, http.StatusOK, wire.ChatCompletion{
+		ID:      id,
+		Object:  "chat.completion",
+		Created: created,
+		Model:   ModelName,
+		Choices: []wire.ChatChoice{{
+			Message: wire.ResponseMessage{
+				Role:      target.RoleAssistant,
+				Content:   wire.TextContent(reply.Content),
+				ToolCalls: wireToolCalls(reply.ToolCalls, false),
+				Context:   reply.Context,
+			},
+			FinishReason: "stop",
+		}},
+		Usage: usageOf(reply),
+	})
 }
 
 // decodeRequest reads one JSON object. Unknown fields are accepted, as
 // OpenAI clients send many the demo has no use for.
-func decodeRequest(body io.Reader) (chatRequest, error) {
-	var req chatRequest
+func decodeRequest(body io.Reader) (wire.ChatRequest, error) {
+	var req wire.ChatRequest
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(&req); err != nil {
 		return req, err
@@ -206,7 +145,7 @@ func decodeRequest(body io.Reader) (chatRequest, error) {
 }
 
 // conversation converts and checks the wire messages.
-func (req chatRequest) conversation() (target.Conversation, error) {
+func conversation(req wire.ChatRequest) (target.Conversation, error) {
 	if len(req.Messages) == 0 {
 		return nil, &requestError{"missing_messages", "messages must be a non-empty array"}
 	}
@@ -217,13 +156,13 @@ func (req chatRequest) conversation() (target.Conversation, error) {
 		default:
 			return nil, &requestError{"invalid_role", fmt.Sprintf("messages[%d].role %q is not one of system, developer, user, assistant, tool", i, m.Role)}
 		}
-		text, err := target.ContentText(m.Content)
+		text, err := m.Content.Text()
 		if err != nil {
 			return nil, &requestError{"invalid_content", fmt.Sprintf("messages[%d].content: %v", i, err)}
 		}
 		msg := target.Message{Role: m.Role, Content: text, ToolCallID: m.ToolCallID}
 		for _, tc := range m.ToolCalls {
-			msg.ToolCalls = append(msg.ToolCalls, target.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+			msg.ToolCalls = append(msg.ToolCalls, target.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: string(tc.Function.Arguments)})
 		}
 		conv = append(conv, msg)
 	}
@@ -233,61 +172,40 @@ func (req chatRequest) conversation() (target.Conversation, error) {
 // streamReply writes the reply as server-sent events in the chunk format
 // of the OpenAI API: a role delta (with the retrieved context), content
 // pieces, one delta per tool call, a finish chunk, optionally a usage
-// chunk, and [DONE].
-func streamReply(w http.ResponseWriter, r *http.Request, base completion, reply target.Reply, includeUsage bool) {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
+// chunk, and [DONE]. It stops at the first write that fails or once the
+// client has gone.
+func streamReply(w http.ResponseWriter, r *http.Request, id string, created int64, reply target.Reply, includeUsage bool) {
+	sse.SetHeaders(w.Header())
 	w.WriteHeader(http.StatusOK)
-	rc := http.NewResponseController(w)
-	base.Object = "chat.completion.chunk"
-	send := func(c completion) bool {
-		if r.Context().Err() != nil {
-			return false
+	sw := sse.NewWriter(w)
+	chunk := func(d wire.ChatDelta, finish wire.NullString) *wire.ChatCompletionChunk {
+		return &wire.ChatCompletionChunk{
+			ID: id, Object: "chat.completion.chunk", Created: created, Model: ModelName,
+			Choices: []wire.ChunkChoice{{Delta: d, FinishReason: finish}},
 		}
-		b, err := json.Marshal(c)
-		if err != nil {
-			return false
-		}
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
-			return false
-		}
-		_ = rc.Flush() // a writer that cannot flush still gets every byte
-		return true
 	}
-	chunk := func(d replyMessage, finish *string) completion {
-		c := base
-		c.Choices = []choice{{Delta: &d, FinishReason: finish}}
-		return c
-	}
-	empty := ""
-	if !send(chunk(replyMessage{Role: target.RoleAssistant, Content: &empty, Context: reply.Context}, nil)) {
-		return
+	chunks := []*wire.ChatCompletionChunk{
+		chunk(wire.ChatDelta{Role: target.RoleAssistant, Content: wire.TextContent(""), Context: reply.Context}, ""),
 	}
 	for _, piece := range pieces(reply.Content, streamPiece) {
-		if !send(chunk(replyMessage{Content: &piece}, nil)) {
-			return
-		}
+		chunks = append(chunks, chunk(wire.ChatDelta{Content: wire.TextContent(piece)}, ""))
 	}
 	for _, tc := range wireToolCalls(reply.ToolCalls, true) {
-		if !send(chunk(replyMessage{ToolCalls: []wireToolCall{tc}}, nil)) {
-			return
-		}
+		chunks = append(chunks, chunk(wire.ChatDelta{ToolCalls: []wire.ToolCall{tc}}, ""))
 	}
-	stop := "stop"
-	if !send(chunk(replyMessage{}, &stop)) {
-		return
-	}
+	chunks = append(chunks, chunk(wire.ChatDelta{}, "stop"))
 	if includeUsage {
-		c := base
-		c.Choices = []choice{}
-		c.Usage = usageOf(reply)
-		if !send(c) {
+		chunks = append(chunks, &wire.ChatCompletionChunk{
+			ID: id, Object: "chat.completion.chunk", Created: created, Model: ModelName,
+			Choices: []wire.ChunkChoice{}, Usage: usageOf(reply),
+		})
+	}
+	for _, c := range chunks {
+		if r.Context().Err() != nil || wire.WriteChatChunk(sw, c) != nil {
 			return
 		}
 	}
-	fmt.Fprint(w, "data: [DONE]\n\n")
-	_ = rc.Flush()
+	_ = wire.WriteChatDone(sw)
 }
 
 // pieces splits s into chunks of about n bytes, cutting after a space
@@ -311,10 +229,10 @@ func pieces(s string, n int) []string {
 	return out
 }
 
-func wireToolCalls(calls []target.ToolCall, indexed bool) []wireToolCall {
-	var out []wireToolCall
+func wireToolCalls(calls []target.ToolCall, indexed bool) []wire.ToolCall {
+	var out []wire.ToolCall
 	for i, tc := range calls {
-		w := wireToolCall{ID: tc.ID, Type: "function", Function: wireFunction{Name: tc.Name, Arguments: tc.Arguments}}
+		w := wire.ToolCall{ID: tc.ID, Type: "function", Function: wire.FunctionCall{Name: tc.Name, Arguments: wire.Arguments(tc.Arguments)}}
 		if indexed {
 			w.Index = &i
 		}
@@ -323,8 +241,8 @@ func wireToolCalls(calls []target.ToolCall, indexed bool) []wireToolCall {
 	return out
 }
 
-func usageOf(r target.Reply) *wireUsage {
-	return &wireUsage{
+func usageOf(r target.Reply) *wire.Usage {
+	return &wire.Usage{
 		PromptTokens:     r.Usage.PromptTokens,
 		CompletionTokens: r.Usage.CompletionTokens,
 		TotalTokens:      r.Usage.PromptTokens + r.Usage.CompletionTokens,
@@ -368,9 +286,7 @@ func getModel(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
-	var e apiError
-	e.Error.Message, e.Error.Type, e.Error.Code = msg, typ, code
-	writeJSON(w, status, e)
+	writeJSON(w, status, wire.ErrorBody{Error: wire.ErrorDetail{Message: msg, Type: typ, Code: wire.ErrorCode(code)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
