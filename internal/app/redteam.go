@@ -350,7 +350,7 @@ func (r *runner) preflight(ctx context.Context) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w during preflight: %w", ErrInterrupted, ctx.Err())
 	case errors.Is(err, context.DeadlineExceeded) && pctx.Err() != nil:
-		err = fmt.Errorf("preflight of target %q: no usable reply within %s (set preflight_timeout, or --preflight-timeout, for a slow target): %w", r.tgt.Name(), budget, err)
+		err = fmt.Errorf("%w (the preflight allows %s; give a slow target more with preflight_timeout or --preflight-timeout)", err, budget)
 	}
 	pe := &PreflightError{Err: err}
 	if configMistake(err) {

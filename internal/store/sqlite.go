@@ -487,7 +487,7 @@ func (s *SQLite) Runs(ctx context.Context, limit int) ([]RunSummary, error) {
 	// counted.
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT r.id, r.finished, r.status, r.info, r.lease_until,
-			COUNT(c.probe_id),
+			COALESCE(SUM(CASE WHEN c.outcome <> $5 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $2 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $3 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN c.outcome = $4 THEN 1 ELSE 0 END), 0),

@@ -56,8 +56,9 @@ var ErrAmbiguous = errors.New("ambiguous run id prefix")
 // `redoubt runs`.
 type RunSummary struct {
 	redteam.RunInfo
-	// Done is the number of saved cases; the other counts split it by
-	// verdict outcome.
+	// Done is the number of probes done (saved with a verdict); Pass, Fail
+	// and Unknown split it by outcome. Error counts the saved probes that
+	// errored, which are not done: a resume plays them again.
 	Done    int `json:"done"`
 	Pass    int `json:"pass"`
 	Fail    int `json:"fail"`
