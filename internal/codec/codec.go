@@ -11,15 +11,16 @@
 // The functions are written for scanners that call them on every message:
 //
 //   - encoders take a string or a byte slice as it is, without a copy;
-//   - every encoder and decoder has an Append form that writes into a
-//     caller's buffer, and the string forms allocate the result once;
+//   - the Base64, hex, ROT13 and tag encoders and the Base64 and hex
+//     decoders have Append forms that write into a caller's buffer, and
+//     the forms that return a string allocate it once;
 //   - functions that may change nothing (ROT13 of text without letters,
 //     StripZeroWidth of text without zero-width characters, DecodeTags of
 //     text without tag characters) return their input without allocating.
 //
 // Decoders never panic, whatever the input. Text functions keep valid
 // UTF-8 valid; where a function's output is valid UTF-8 whatever its input
-// (EncodeTags, DecodeTags), its documentation says so.
+// (EncodeTags, DecodeTags, StripZeroWidth), its documentation says so.
 package codec
 
 import (
