@@ -56,6 +56,10 @@ type RedteamRequest struct {
 	RetryErrors bool
 	// TargetGiven says the caller named the target for a resumed run.
 	TargetGiven bool
+	// Target, when set, is the target to attack, instead of one built
+	// from Config.Target (which then only names it in the record): for Go
+	// programs that test a target of their own, such as a target.Func.
+	Target target.Target
 	// Store is the run store's DSN (default DefaultStore).
 	Store string
 	// Preflight bounds the preflight exchange; zero means
@@ -171,7 +175,7 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	} else {
 		r.newRun(req)
 	}
-	if r.cfg.Target.Type == "" {
+	if r.cfg.Target.Type == "" && req.Target == nil {
 		return nil, usagef("no target: use --target demo|openai|anthropic|http|exec or set target.type in the configuration")
 	}
 	if r.tgt, r.jctx, err = buildTarget(r.cfg, req); err != nil {
@@ -569,6 +573,9 @@ func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, er
 		SystemPrompt:   c.SystemPrompt,
 		Canaries:       c.Canaries,
 		AllowedDomains: c.AllowedDomains,
+	}
+	if req.Target != nil {
+		return req.Target, jctx, nil
 	}
 	if c.Target.Type == "demo" {
 		app := demo.New()
