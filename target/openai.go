@@ -144,10 +144,8 @@ func readOpenAIStream(body io.Reader, emit func(string) error) (Reply, error) {
 			if ch.Index != 0 || ch.Delta.Content.IsNull() {
 				continue
 			}
-			text, err := ch.Delta.Content.Text()
-			if err != nil {
-				return err
-			}
+			// Content that is not text adds nothing, as in the Reply.
+			text, _ := ch.Delta.Content.Text()
 			if err := emit(text); err != nil {
 				return err
 			}

@@ -203,36 +203,40 @@ func (t *transport) streamAttempt(ctx context.Context, safeURL, rawURL string, h
 // readStreamBody reads a success body: an event stream, or a whole JSON
 // reply from a server that does not stream. A stream starts with a field
 // name, a comment or a byte order mark, never with "{", so the first
-// non-space byte tells them apart whatever the Content-Type says.
+// non-space byte tells them apart whatever the Content-Type says. Nothing
+// is consumed before the choice: leading spaces mean something to the
+// stream parser.
 func readStreamBody(body *bufio.Reader, codec streamCodec, emit func(string) error) (Reply, error) {
-	for {
-		b, err := body.Peek(1)
-		if err != nil {
+	isJSON := false
+	for n := 1; n <= body.Size(); n++ {
+		b, _ := body.Peek(n)
+		if len(b) < n {
 			break // empty or failed: the stream reader reports it
 		}
-		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
-			_, _ = body.ReadByte()
+		c := b[n-1]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
 			continue
 		}
-		if b[0] == '{' {
-			whole, err := io.ReadAll(body)
-			if err != nil {
-				return Reply{}, err
-			}
-			reply, err := codec.whole(whole)
-			if err != nil {
-				return Reply{}, err
-			}
-			if reply.Content != "" {
-				if err := emit(reply.Content); err != nil {
-					return Reply{}, err
-				}
-			}
-			return reply, nil
-		}
+		isJSON = c == '{'
 		break
 	}
-	return codec.stream(body, emit)
+	if !isJSON {
+		return codec.stream(body, emit)
+	}
+	whole, err := io.ReadAll(body)
+	if err != nil {
+		return Reply{}, err
+	}
+	reply, err := codec.whole(whole)
+	if err != nil {
+		return Reply{}, err
+	}
+	if reply.Content != "" {
+		if err := emit(reply.Content); err != nil {
+			return Reply{}, err
+		}
+	}
+	return reply, nil
 }
 
 // unwrapURLError drops the url.Error around a network error: it repeats

@@ -465,6 +465,8 @@ func TestStreamRedactsDeltas(t *testing.T) {
 // with a plain JSON completion still gives the reply, as one delta.
 func TestStreamServerIgnoresStream(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		w.Header().Set("Content-Type", "text/event-stream") // and yet JSON
+		_, _ = io.WriteString(w, "\r\n  ")
 		writeJSON(w, 200, completion("whole", nil))
 	})
 	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
