@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redoubt-sec/redoubt/internal/app"
 	"github.com/redoubt-sec/redoubt/internal/scan/data"
 	"github.com/redoubt-sec/redoubt/internal/scan/model"
 )
@@ -65,39 +66,26 @@ reports every file that changed, appeared or disappeared since (exit 1 if any).`
 				}
 				return verifyManifest(e, cmd, verify, args[0], format)
 			}
-			sc := model.New(model.WithLogger(e.log))
 			w := bufio.NewWriter(e.stdout)
 			defer w.Flush()
 			enc := json.NewEncoder(w)
-			var malicious, errored int
-			for _, root := range args {
-				if _, err := os.Lstat(root); err != nil {
-					return usageErr(err)
+			n, err := app.ScanModels(ctx, args, e.log, func(r model.Result) error {
+				if format == "text" {
+					return writeModelText(w, r)
 				}
-				err := sc.ScanPath(ctx, root, func(r model.Result) error {
-					switch r.Verdict {
-					case model.Malicious:
-						malicious++
-					case model.Error:
-						errored++
-					}
-					if format == "text" {
-						return writeModelText(w, r)
-					}
-					return enc.Encode(r)
-				})
-				if err != nil {
-					return &exitError{code: ExitFailure, err: err}
-				}
+				return enc.Encode(r)
+			})
+			if err != nil {
+				return appErr(err)
 			}
 			if err := w.Flush(); err != nil {
 				return &exitError{code: ExitFailure, err: err}
 			}
 			switch {
-			case malicious > 0:
-				return &exitError{code: 1, err: fmt.Errorf("%d malicious file(s)", malicious)}
-			case errored > 0:
-				return &exitError{code: ExitFailure, err: fmt.Errorf("%d file(s) could not be scanned", errored)}
+			case n.Malicious > 0:
+				return &exitError{code: 1, err: fmt.Errorf("%d malicious file(s)", n.Malicious)}
+			case n.Errored > 0:
+				return &exitError{code: ExitFailure, err: fmt.Errorf("%d file(s) could not be scanned", n.Errored)}
 			}
 			return nil
 		},
@@ -210,20 +198,11 @@ Exit codes: 1 if any file is malicious (or suspicious, with --fail-on suspicious
 			if failOn != "malicious" && failOn != "suspicious" {
 				return usagef("--fail-on must be malicious or suspicious, got %q", failOn)
 			}
-			for _, p := range args {
-				if _, err := os.Stat(p); err != nil {
-					return usageErr(err)
-				}
-			}
 			o.Logger = e.log
-			s, err := data.New(o)
-			if err != nil {
-				return usageErr(err)
-			}
 			w := data.NewJSONLWriter(e.stdout)
-			sum, err := s.ScanPaths(cmd.Context(), args, w)
+			sum, err := app.ScanData(cmd.Context(), args, o, w)
 			if err != nil {
-				return &exitError{code: ExitFailure, err: err}
+				return appErr(err)
 			}
 			if err := w.WriteSummary(sum); err != nil {
 				return &exitError{code: ExitFailure, err: err}
