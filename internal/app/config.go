@@ -115,12 +115,18 @@ func (c *Config) Frameworks() []catalog.Framework {
 	return catalog.Frameworks()
 }
 
-// loadConfig reads and strictly decodes a configuration file.
+// LoadConfig reads and strictly decodes a configuration file.
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig strictly decodes a configuration; path names it in errors,
+// which give the line where they can.
+func ParseConfig(data []byte, path string) (*Config, error) {
 	var c Config
 	if err := yamlx.Decode(data, path, &c); err != nil {
 		return nil, err

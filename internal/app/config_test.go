@@ -1,8 +1,10 @@
 package app
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/demo"
@@ -80,6 +82,26 @@ func FuzzCustomVulnerabilities(f *testing.F) {
 		cat, _, err := loadCustom([]byte(data), "f.yaml", c.CustomVulnerabilities)
 		if err == nil && cat.Validate() != nil {
 			t.Fatalf("accepted custom vulnerabilities give an invalid catalog: %v", cat.Validate())
+		}
+	})
+}
+
+// FuzzParseConfig: no configuration text crashes the loader, and every
+// error names the file.
+func FuzzParseConfig(f *testing.F) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(string(data))
+		}
+	}
+	f.Add("target:\n  type: demo\n" + testCustomVuln)
+	f.Add("target: {type: openai, model: m, retries: -1}\nfail_under: 2\n")
+	f.Add("dataset: {path: x.csv, columns: 3}\npreflight_timeout: 5\nmax_error_rate: .5\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		_, err := ParseConfig([]byte(data), "f.yaml")
+		if err != nil && !strings.Contains(err.Error(), "f.yaml") {
+			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
 }
