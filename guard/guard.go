@@ -1,4 +1,4 @@
-// Package guard applies policies over the detectors in package detect: which
+// Package guard applies policies over redoubt's text detectors: which
 // scanners run on a prompt (input) and on a reply (output), with what
 // threshold, and whether a hit blocks, redacts, warns or only logs. It is a Go
 // library first; the CLI (redoubt guard) and the gateway are thin layers over
@@ -10,12 +10,18 @@
 package guard
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/suggest"
 )
 
 // Decision is the result of checking one text.
@@ -29,7 +35,7 @@ type Decision struct {
 	Scores map[string]float64 `json:"scores"`
 	// Findings are the findings at or above their rule's threshold, in
 	// text order. Offsets are bytes into the checked text.
-	Findings []detect.Finding `json:"findings"`
+	Findings []finding.Finding `json:"findings"`
 	// Sanitized is the text with redactions applied; it equals the checked
 	// text when nothing was redacted.
 	Sanitized string `json:"-"`
@@ -46,12 +52,16 @@ type Guard struct {
 	salt          []byte
 }
 
+// compiled is a rule ready to run: its detector built and its settings
+// resolved, so that a check reads no registry and no defaults.
 type compiled struct {
 	rule      Rule
 	det       detect.Detector
 	threshold float64
 	types     map[string]bool // nil: every type
 	mode      detect.RedactMode
+	spans     bool // findings mark bytes (spec.spans)
+	echo      bool // output findings the prompt contained do not count (spec.echo)
 }
 
 // Option configures New.
@@ -72,10 +82,10 @@ func New(p *Policy, opts ...Option) (*Guard, error) {
 		o(g)
 	}
 	var err error
-	if g.input, err = compile(p.Input, "input"); err != nil {
+	if g.input, err = compile(p.source, Input, p.Input); err != nil {
 		return nil, err
 	}
-	if g.output, err = compile(p.Output, "output"); err != nil {
+	if g.output, err = compile(p.source, Output, p.Output); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -90,14 +100,17 @@ func Default() *Guard {
 	return g
 }
 
-func compile(rules []Rule, dir string) ([]compiled, error) {
+// compile builds the detectors of validated rules; errors name the policy
+// file and the rule.
+func compile(source string, dir Direction, rules []Rule) ([]compiled, error) {
 	out := make([]compiled, 0, len(rules))
 	for i, r := range rules {
-		det, err := scanners[r.Scanner].build(r)
+		s := registry[r.Scanner]
+		det, err := s.build(r)
 		if err != nil {
-			return nil, errorf("%s[%d] (%s): %w", dir, i, r.Scanner, err)
+			return nil, ruleError(source, dir, i, r, err)
 		}
-		c := compiled{rule: r, det: det, threshold: r.threshold(), mode: detect.RedactMode(r.Redact)}
+		c := compiled{rule: r, det: det, threshold: r.threshold(), mode: detect.RedactMode(r.Redact), spans: s.spans, echo: s.echo}
 		if c.mode == "" {
 			c.mode = detect.RedactTag
 		}
@@ -110,19 +123,6 @@ func compile(rules []Rule, dir string) ([]compiled, error) {
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// InputScanners and OutputScanners list the scanners of each direction, in
-// policy order.
-func (g *Guard) InputScanners() []string  { return names(g.input) }
-func (g *Guard) OutputScanners() []string { return names(g.output) }
-
-func names(cs []compiled) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.rule.Scanner
-	}
-	return out
 }
 
 // CheckInput checks a prompt against the input rules.
@@ -140,8 +140,26 @@ func (g *Guard) CheckOutput(prompt, output string) Decision {
 const parallelMin = 16 << 10
 
 func (g *Guard) check(rules []compiled, text, prompt string, vault *detect.Vault) Decision {
+	d, redact := g.evaluate(rules, text, prompt)
+	if len(redact) > 0 && d.Action != Block {
+		d.Sanitized = g.redact(text, redact, vault)
+		d.Redacted = d.Sanitized != text
+	}
+	return d
+}
+
+// redaction is a finding a redact rule fired on, with the rule's mode.
+type redaction struct {
+	f    finding.Finding
+	mode detect.RedactMode
+}
+
+// evaluate runs the rules over text and decides, without redacting: it
+// returns the decision (Sanitized is text) and the findings that redact
+// rules fired on.
+func (g *Guard) evaluate(rules []compiled, text, prompt string) (Decision, []redaction) {
 	d := Decision{Action: Allow, Scores: make(map[string]float64, len(rules)), Sanitized: text}
-	results := make([][]detect.Finding, len(rules))
+	results := make([][]finding.Finding, len(rules))
 	if len(text) >= parallelMin && len(rules) > 1 {
 		var wg sync.WaitGroup
 		for i := range rules {
@@ -154,8 +172,7 @@ func (g *Guard) check(rules []compiled, text, prompt string, vault *detect.Vault
 		}
 	}
 
-	var redact []detect.Finding
-	var redactMode detect.RedactMode
+	var redact []redaction
 	for i, c := range rules {
 		name := c.rule.Scanner
 		fired := false
@@ -163,7 +180,7 @@ func (g *Guard) check(rules []compiled, text, prompt string, vault *detect.Vault
 			if c.types != nil && !c.types[f.Type] {
 				continue
 			}
-			if prompt != "" && echoes(name, text, prompt, f) {
+			if c.echo && prompt != "" && echoes(text, prompt, f) {
 				continue
 			}
 			if f.Score > d.Scores[name] {
@@ -175,10 +192,7 @@ func (g *Guard) check(rules []compiled, text, prompt string, vault *detect.Vault
 			fired = true
 			d.Findings = append(d.Findings, f)
 			if c.rule.Action == Redact {
-				redact = append(redact, f)
-				if redactMode == "" {
-					redactMode = c.mode
-				}
+				redact = append(redact, redaction{f, c.mode})
 			}
 		}
 		if _, ok := d.Scores[name]; !ok {
@@ -190,33 +204,98 @@ func (g *Guard) check(rules []compiled, text, prompt string, vault *detect.Vault
 	}
 	d.Flagged = d.Action.rank() >= Warn.rank()
 	sort.SliceStable(d.Findings, func(i, j int) bool { return d.Findings[i].Start < d.Findings[j].Start })
-	if len(redact) > 0 && d.Action != Block {
-		if vault != nil && redactMode == detect.RedactVault {
-			d.Sanitized = vault.Redact(text, redact)
-		} else {
-			if redactMode == detect.RedactVault {
-				// Without a session there is nothing to restore from:
-				// a vault placeholder degrades to a type tag.
-				redactMode = detect.RedactTag
-			}
-			d.Sanitized = detect.Redact(text, redact, redactMode, g.salt)
-		}
-		d.Redacted = d.Sanitized != text
+	return d, redact
+}
+
+// redact replaces each redaction's span in its rule's mode. Overlapping
+// spans are merged so that no part of either value survives.
+func (g *Guard) redact(text string, rs []redaction, vault *detect.Vault) string {
+	fs := make([]finding.Finding, len(rs))
+	mixed := false
+	for i, r := range rs {
+		fs[i] = r.f
+		mixed = mixed || r.mode != rs[0].mode
 	}
-	return d
+	if !mixed {
+		return g.redactAs(text, fs, rs[0].mode, vault)
+	}
+	// Rules with different modes fired. Merge the spans (widened to whole
+	// UTF-8 characters, as detect.Redact does) and give each merged span
+	// the type and mode of its longest finding, then replace span by span,
+	// left to right so that vault placeholders are numbered in text order.
+	type span struct {
+		start, end, longest int
+		typ                 string
+		mode                detect.RedactMode
+	}
+	spans := make([]span, 0, len(rs))
+	for _, r := range rs {
+		st, en := r.f.Start, r.f.End
+		if st < 0 || en > len(text) || st >= en {
+			continue
+		}
+		for st > 0 && !utf8.RuneStart(text[st]) {
+			st--
+		}
+		for en < len(text) && !utf8.RuneStart(text[en]) {
+			en++
+		}
+		spans = append(spans, span{st, en, en - st, r.f.Type, r.mode})
+	}
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(b.end, a.end)) })
+	merged := spans[:0]
+	for _, sp := range spans {
+		if n := len(merged); n > 0 && sp.start < merged[n-1].end {
+			last := &merged[n-1]
+			last.end = max(last.end, sp.end)
+			if sp.longest > last.longest {
+				last.longest, last.typ, last.mode = sp.longest, sp.typ, sp.mode
+			}
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	prev := 0
+	for _, sp := range merged {
+		b.WriteString(text[prev:sp.start])
+		// Every mode's replacement depends only on the type and the value,
+		// so a span can be redacted on its own.
+		value := text[sp.start:sp.end]
+		b.WriteString(g.redactAs(value, []finding.Finding{{Type: sp.typ, Start: 0, End: len(value)}}, sp.mode, vault))
+		prev = sp.end
+	}
+	b.WriteString(text[prev:])
+	return b.String()
+}
+
+// redactAs replaces findings in one mode.
+func (g *Guard) redactAs(text string, fs []finding.Finding, mode detect.RedactMode, vault *detect.Vault) string {
+	if mode == detect.RedactVault {
+		if vault != nil {
+			return vault.Redact(text, fs)
+		}
+		// Without a session there is nothing to restore from: a vault
+		// placeholder degrades to a type tag.
+		mode = detect.RedactTag
+	}
+	return detect.Redact(text, fs, mode, g.salt)
 }
 
 // echoes reports whether a finding of a data scanner in an output is a value
 // the prompt already contained (the user's own data, repeated back).
-func echoes(scanner, output, prompt string, f detect.Finding) bool {
-	if scanner != "pii" && scanner != "secrets" {
-		return false
-	}
-	return f.End <= len(output) && f.Start < f.End && containsFold(prompt, output[f.Start:f.End])
+func echoes(output, prompt string, f finding.Finding) bool {
+	return f.Start >= 0 && f.End <= len(output) && f.Start < f.End && containsFold(prompt, output[f.Start:f.End])
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // ScannerNames lists every scanner a policy may use, sorted.
-func ScannerNames() []string { return slices.Sorted(maps.Keys(scanners)) }
+func ScannerNames() []string { return slices.Sorted(maps.Keys(registry)) }
 
 // Direction is the side of a conversation a rule applies to.
 type Direction string
@@ -227,14 +306,18 @@ const (
 	Output Direction = "output"
 )
 
-// Scanner is a compiled rule: its settings and its detector.
+// Scanner is a compiled rule: its settings and its built detector.
 type Scanner struct {
-	Rule     Rule
-	Detector detect.Detector
+	Rule Rule
+	det  detect.Detector
 }
 
-// Scanners returns the compiled rules of a direction, in policy order (for
-// tools that measure scanners one by one).
+// Scan runs the scanner alone on text and returns all its findings, before
+// the rule's threshold, types and action apply (for tools that measure
+// scanners one by one).
+func (s Scanner) Scan(text string) []finding.Finding { return s.det.Scan(text) }
+
+// Scanners returns the compiled rules of a direction, in policy order.
 func (g *Guard) Scanners(dir Direction) []Scanner {
 	cs := g.input
 	if dir == Output {
@@ -242,7 +325,7 @@ func (g *Guard) Scanners(dir Direction) []Scanner {
 	}
 	out := make([]Scanner, len(cs))
 	for i, c := range cs {
-		out[i] = Scanner{Rule: c.rule, Detector: c.det}
+		out[i] = Scanner{Rule: c.rule, det: c.det}
 	}
 	return out
 }
@@ -259,17 +342,25 @@ func (g *Guard) With(dir Direction, names []string) (*Guard, error) {
 	}
 	var picked []compiled
 	for _, n := range names {
-		if _, ok := scanners[n]; !ok {
-			return nil, errorf("unknown scanner %q%s", n, hintScanner(n))
+		if _, ok := registry[n]; !ok {
+			return nil, fmt.Errorf("unknown scanner %q%s", n, suggest.HintOrList(n, ScannerNames()))
 		}
 		i := slices.IndexFunc(have, func(c compiled) bool { return c.rule.Scanner == n })
 		if i >= 0 {
 			picked = append(picked, have[i])
 			continue
 		}
-		c, err := compile([]Rule{{Scanner: n, Action: Warn}}, string(dir))
+		r := Rule{Scanner: n, Action: Warn}
+		err := r.validate()
 		if err != nil {
-			return nil, errorf("%w (give its options in a --policy file)", err)
+			err = ruleError("", dir, len(picked), r, err)
+		}
+		var c []compiled
+		if err == nil {
+			c, err = compile("", dir, []Rule{r})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w (give its options in a --policy file)", err)
 		}
 		picked = append(picked, c...)
 	}

@@ -17,7 +17,7 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"redact whole-text", "input:\n  - scanner: injection\n    action: redact\n", "scores the whole text"},
 		{"redact mode", "input:\n  - scanner: pii\n    action: redact\n    redact: scramble\n", `unknown redact mode "scramble"`},
 		{"mode without redact", "input:\n  - scanner: pii\n    action: warn\n    redact: tag\n", "not redact"},
-		{"option elsewhere", "input:\n  - scanner: pii\n    action: warn\n    tokens: [x]\n", "option tokens does not apply to scanner pii"},
+		{"option elsewhere", "input:\n  - scanner: pii\n    action: warn\n    tokens: [x]\n", `p.yaml:4: unknown key "tokens" for scanner pii: tokens is an option of canary`},
 		{"version", "version: 3\n", "version 3"},
 	}
 	for _, tt := range tests {
@@ -83,7 +83,7 @@ func TestDefaultGuardInput(t *testing.T) {
 					t.Errorf("finding out of range: %+v", f)
 				}
 			}
-			for _, s := range g.InputScanners() {
+			for _, s := range scannerNames(g, Input) {
 				if _, ok := d.Scores[s]; !ok {
 					t.Errorf("no score for scanner %s", s)
 				}
@@ -114,7 +114,7 @@ func TestWith(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := g.InputScanners(); len(got) != 2 || got[0] != "pii" || got[1] != "injection" {
+	if got := scannerNames(g, Input); len(got) != 2 || got[0] != "pii" || got[1] != "injection" {
 		t.Errorf("scanners = %v", got)
 	}
 	d := g.CheckInput("reach me at ann@example.com")
@@ -215,6 +215,15 @@ func TestStreamBlocksExfiltration(t *testing.T) {
 	if strings.Contains(out.String(), "evil.example") {
 		t.Errorf("the link was emitted before the block: %q", out.String())
 	}
+}
+
+// scannerNames lists a guard's scanners in a direction, in policy order.
+func scannerNames(g *Guard, dir Direction) []string {
+	var out []string
+	for _, s := range g.Scanners(dir) {
+		out = append(out, s.Rule.Scanner)
+	}
+	return out
 }
 
 func policyFrom(t *testing.T, yaml string) *Guard {

@@ -5,21 +5,22 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
-// DefaultWindow is how many bytes a stream holds back when no scanner says
+// defaultWindow is how many bytes a stream holds back when no scanner says
 // how long its longest match can be: a finding that may still be growing at
 // the end of the text is never released half-redacted.
-const DefaultWindow = 256
+const defaultWindow = 256
 
 // wholeTextEvery is how many new bytes a stream waits for before it runs the
 // scanners that score the whole text (classifiers) again.
 const wholeTextEvery = 512
 
-// Spanner is implemented by detectors that know the longest span a finding
-// of theirs can have; a stream holds back that many bytes.
-type Spanner interface {
+// spanner is implemented by detectors that know the longest span a finding
+// of theirs can have; a stream holds back that many bytes instead of
+// defaultWindow.
+type spanner interface {
 	MaxSpan() int
 }
 
@@ -39,7 +40,7 @@ type Stream struct {
 	out      strings.Builder // what was released, redactions applied
 	emitted  int             // bytes of buf released
 	lastFull int             // len(buf) at the last whole-text scan
-	findings []detect.Finding
+	findings []finding.Finding
 	wholeDec Decision // the latest whole-text decision (replaced, not accumulated)
 	scores   map[string]float64
 	action   Action
@@ -49,10 +50,10 @@ type Stream struct {
 func (g *Guard) NewStream(prompt string) *Stream {
 	s := &Stream{g: g, prompt: prompt, scores: map[string]float64{}, action: Allow}
 	for _, c := range g.output {
-		if scanners[c.rule.Scanner].spans {
+		if c.spans {
 			s.spans = append(s.spans, c)
-			w := DefaultWindow
-			if sp, ok := c.det.(Spanner); ok {
+			w := defaultWindow
+			if sp, ok := c.det.(spanner); ok {
 				w = sp.MaxSpan()
 			}
 			s.window = max(s.window, w)
@@ -82,7 +83,7 @@ func (s *Stream) Close() (rest string, d Decision) {
 		rest, _ = s.advance(true)
 	}
 	findings := append(slices.Clone(s.findings), s.wholeDec.Findings...)
-	slices.SortStableFunc(findings, func(a, b detect.Finding) int { return a.Start - b.Start })
+	slices.SortStableFunc(findings, func(a, b finding.Finding) int { return a.Start - b.Start })
 	d = Decision{Action: s.action, Scores: s.scores, Findings: findings, Sanitized: s.out.String()}
 	d.Flagged = d.Action.rank() >= Warn.rank()
 	d.Redacted = d.Sanitized != s.buf.String()
@@ -112,7 +113,7 @@ func (s *Stream) advance(final bool) (string, bool) {
 	for from > 0 && !utf8.RuneStart(text[from]) {
 		from--
 	}
-	d := s.g.check(s.spans, text[from:], s.prompt, nil)
+	d, redactions := s.g.evaluate(s.spans, text[from:], s.prompt)
 	end := len(text)
 	if !final {
 		end = max(s.emitted, len(text)-s.window)
@@ -124,39 +125,40 @@ func (s *Stream) advance(final bool) (string, bool) {
 		d.Findings[i].Start += from
 		d.Findings[i].End += from
 	}
-	for _, f := range d.Findings {
-		if f.End > s.emitted && f.Start < end && f.End > end {
-			end = max(s.emitted, f.Start) // never cut through a finding
+	// Never cut through a finding. Moving the end back to one finding's
+	// start can put it inside another that overlaps it, so repeat until
+	// no finding straddles the end; end only decreases, so this stops.
+	for moved := true; moved; {
+		moved = false
+		for _, f := range d.Findings {
+			if f.End > s.emitted && f.Start < end && f.End > end && end > s.emitted {
+				end, moved = max(s.emitted, f.Start), true
+			}
 		}
 	}
-	var redact []detect.Finding
-	blocked := false
 	for _, f := range d.Findings {
-		if f.End <= s.emitted || f.Start >= end {
-			continue // released already (and reported), or still held back
-		}
-		s.findings = append(s.findings, f)
-		switch s.ruleAction(f.Scanner) {
-		case Redact:
-			redact = append(redact, f)
-		case Block:
-			blocked = true
+		if f.End > s.emitted && f.Start < end {
+			s.findings = append(s.findings, f) // not reported yet, and released now
 		}
 	}
 	s.fold(d)
-	if blocked || s.action == Block {
-		s.action = Block
+	if s.action == Block {
 		return "", true
 	}
 	out := text[s.emitted:end]
-	if len(redact) > 0 {
-		shifted := make([]detect.Finding, len(redact))
-		for i, f := range redact {
-			f.Start = max(f.Start, s.emitted) - s.emitted
-			f.End = min(f.End, end) - s.emitted
-			shifted[i] = f
+	// The redactions that fall in this piece, in the piece's offsets;
+	// each keeps its own rule's mode, as in a whole-text check.
+	var piece []redaction
+	for _, r := range redactions {
+		st, en := r.f.Start+from, r.f.End+from
+		if en <= s.emitted || st >= end {
+			continue // released already, or still held back
 		}
-		out = detect.Redact(out, shifted, s.redactMode(), s.g.salt)
+		r.f.Start, r.f.End = max(st, s.emitted)-s.emitted, min(en, end)-s.emitted
+		piece = append(piece, r)
+	}
+	if len(piece) > 0 {
+		out = s.g.redact(out, piece, nil)
 	}
 	s.emitted = end
 	s.out.WriteString(out)
@@ -173,25 +175,4 @@ func (s *Stream) fold(d Decision) {
 	if d.Action.rank() > s.action.rank() {
 		s.action = d.Action
 	}
-}
-
-func (s *Stream) ruleAction(scanner string) Action {
-	for _, c := range s.spans {
-		if c.rule.Scanner == scanner {
-			return c.rule.Action
-		}
-	}
-	return Log
-}
-
-func (s *Stream) redactMode() detect.RedactMode {
-	for _, c := range s.spans {
-		if c.rule.Action == Redact {
-			if c.mode == detect.RedactVault {
-				return detect.RedactTag
-			}
-			return c.mode
-		}
-	}
-	return detect.RedactTag
 }

@@ -164,7 +164,7 @@ func benchDetectors(e *env, scanners []guard.Scanner, rows []labelled) error {
 		groups := map[string]*confusion{}
 		for _, r := range rows {
 			t := time.Now()
-			fs := s.Detector.Scan(r.Text)
+			fs := s.Scan(r.Text)
 			lat[name] = append(lat[name], time.Since(t))
 			flagged := false
 			for _, f := range fs {
