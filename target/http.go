@@ -538,3 +538,9 @@ func newSessionID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
 }
+
+// Stateful implements Stateful: with a session mode the app keeps the
+// conversation on its side.
+func (h *httpTarget) Stateful() bool { return h.session.Mode != "" }
+
+var _ Stateful = (*httpTarget)(nil)

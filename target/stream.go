@@ -107,7 +107,7 @@ func (t *transport) postStream(ctx context.Context, rawURL string, header http.H
 			}
 			return Reply{}, err
 		}
-		t.logger.LogAttrs(ctx, slog.LevelWarn, "retrying request",
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "retrying request",
 			slog.String("target", t.target), slog.String("url", safeURL),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
 		if serr := t.sleep(ctx, wait); serr != nil {

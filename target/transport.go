@@ -281,7 +281,9 @@ func (t *transport) do(ctx context.Context, method, rawURL string, newReq func(c
 			}
 			return response{}, err
 		}
-		t.logger.LogAttrs(ctx, slog.LevelWarn, "retrying request",
+		// Debug, not warn: a target that is down makes every worker retry
+		// at once; the run's breaker and summary say what matters.
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "retrying request",
 			slog.String("target", t.target), slog.String("url", safeURL),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
 		if serr := t.sleep(ctx, wait); serr != nil {

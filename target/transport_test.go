@@ -352,7 +352,7 @@ func TestRetryLogsWithoutSecrets(t *testing.T) {
 		writeJSON(w, 503, map[string]any{"error": "overloaded, key " + r.Header.Get("Authorization")})
 	})
 	var logs strings.Builder
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K", Retries: new(1)},
 		fakeEnv(map[string]string{"K": key}), WithLogger(logger))
 	if _, err := tg.Send(context.Background(), userConv("x")); err == nil {
