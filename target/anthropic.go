@@ -37,7 +37,7 @@ var (
 	_ UsageReporter = (*anthropic)(nil)
 )
 
-func newAnthropic(cfg Config, o options) (*anthropic, error) {
+func newAnthropic(cfg *AnthropicConfig, o *Env) (*anthropic, error) {
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	keyEnv := cfg.APIKeyEnv
 	if keyEnv == "" && (base == "" || base == DefaultAnthropicBaseURL) {
@@ -51,7 +51,7 @@ func newAnthropic(cfg Config, o options) (*anthropic, error) {
 		return nil, err
 	}
 	p := &anthropic{
-		name:        cfg.displayName(),
+		name:        displayName(cfg),
 		model:       cfg.Model,
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,

@@ -15,7 +15,7 @@ func TestAnthropicRequest(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"type": "message", "content": []any{map[string]any{"type": "text", "text": "ok"}}})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "claude-test", APIKeyEnv: "AK"},
+	tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "claude-test", APIKeyEnv: "AK"}},
 		fakeEnv(map[string]string{"AK": "ant-key-abcdef"}))
 	conv := Conversation{
 		{Role: RoleSystem, Content: "rule one"},
@@ -79,7 +79,7 @@ func TestAnthropicReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { _, _ = w.Write([]byte(tt.resp)) })
-			tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "m", MaxTokens: 10})
+			tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "m", MaxTokens: 10}})
 			got, err := tg.Send(context.Background(), userConv("x"))
 			if err != nil {
 				t.Fatal(err)
@@ -106,7 +106,7 @@ func TestAnthropicBadResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { _, _ = w.Write([]byte(tt.body)) })
-			tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "m"})
+			tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "m"}})
 			_, err := tg.Send(context.Background(), userConv("x"))
 			if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v: want ErrBadResponse mentioning %q", err, tt.want)

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,68 +9,55 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/redoubt-sec/redoubt/internal/suggest"
 )
 
-// Provider types accepted in Config.Type.
-const (
-	TypeOpenAI    = "openai"
-	TypeAnthropic = "anthropic"
-	TypeHTTP      = "http"
-	TypeExec      = "exec"
-)
-
-// Defaults applied by New when the corresponding Config field is zero.
+// Defaults applied by New when the corresponding Common field is zero.
 const (
 	DefaultTimeout     = 60 * time.Second
 	DefaultRetries     = 3
 	DefaultMaxInFlight = 16
-	// DefaultAnthropicMaxTokens is sent when MaxTokens is zero, because the
-	// Messages API requires max_tokens.
-	DefaultAnthropicMaxTokens = 1024
-	// DefaultAzureAPIVersion is used when Deployment is set and APIVersion
-	// is not: a generally available Azure OpenAI data-plane version.
-	DefaultAzureAPIVersion = "2024-10-21"
 )
 
-// Config describes one target. It is what the "target:" block of a
-// configuration file decodes into. It never holds a secret: API keys are
-// read from the environment variable named by APIKeyEnv, and header values
-// may reference environment variables as ${VAR}.
+// Config describes one target: its type and that type's own settings. It
+// is what the "target:" block of a configuration file decodes into, flat
+// as the file writes it ("type: http" next to "url: ..."), and what the
+// run store keeps (as JSON, in the same flat shape). It never holds a
+// secret: API keys are read from the environment variable a setting names,
+// and other values may reference the environment as ${VAR}.
+//
+// Decoding is strict: a key the chosen type does not have is an error that
+// names the key, its line and the type, with a suggestion.
 type Config struct {
-	// Type selects the provider: openai, anthropic, http or exec.
-	Type string `yaml:"type" json:"type"`
+	// Type names the provider: openai, anthropic, http, exec, or another
+	// registered one (the CLI registers demo). When empty, it is the type
+	// whose settings Settings holds.
+	Type string
+	// Settings are the provider's own settings, a pointer to its config
+	// struct (*OpenAIConfig, *AnthropicConfig, *HTTPConfig, *ExecConfig or
+	// a registered provider's). Nil means all defaults.
+	Settings Settings
+	// Withheld lists the settings WithoutSecrets removed because they may
+	// hold a secret, by key ("body", "headers.Authorization"). A target
+	// with withheld settings cannot be built: it must be configured again.
+	Withheld []string
+}
+
+// Common holds the settings every provider has. Each provider's config
+// struct embeds it, inline in YAML, so the keys sit next to the
+// provider's own.
+type Common struct {
 	// Name identifies the target in logs and reports. Default: derived
 	// from the type and the model, URL or command.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
-
-	// BaseURL is the API root of a model provider, for example
-	// http://localhost:11434/v1 for Ollama. Default: the vendor's public
-	// API (https://api.openai.com/v1, https://api.anthropic.com).
-	BaseURL string `yaml:"base_url,omitempty" json:"base_url,omitempty"`
-	// Model is the model name sent with each request.
-	Model string `yaml:"model,omitempty" json:"model,omitempty"`
-	// APIKeyEnv names the environment variable that holds the API key.
-	// Default: OPENAI_API_KEY, ANTHROPIC_API_KEY or AZURE_OPENAI_API_KEY
-	// when BaseURL is the vendor's public API or Azure; none for other base
-	// URLs (local servers usually need no key).
-	APIKeyEnv string `yaml:"api_key_env,omitempty" json:"api_key_env,omitempty"`
-	// Headers are extra request headers (OpenRouter's HTTP-Referer, a
-	// gateway's tenant header). Values may reference environment variables
-	// as ${VAR}; for the http type they are also templates (see Body).
-	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
-	// Temperature is sent when set.
-	Temperature *float64 `yaml:"temperature,omitempty" json:"temperature,omitempty"`
-	// MaxTokens caps the reply length; zero leaves it to the server
-	// (Anthropic: 1024, since its API requires a value).
-	MaxTokens int `yaml:"max_tokens,omitempty" json:"max_tokens,omitempty"`
-	// Stream makes the openai and anthropic types ask for a streamed reply
-	// (server-sent events) and assemble it: the same reply, usage
-	// included. A stream is never retried once part of it has arrived.
-	Stream bool `yaml:"stream,omitempty" json:"stream,omitempty"`
-
 	// Timeout bounds each request (each attempt when retrying) or each
 	// command run. Default 60s.
 	Timeout Duration `yaml:"timeout,omitempty" json:"timeout,omitzero"`
@@ -83,75 +71,189 @@ type Config struct {
 	// MaxInFlight caps concurrent requests to this target. Zero means the
 	// default, 16; negative means no cap.
 	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight,omitempty"`
-
-	// Deployment switches the openai type to Azure OpenAI: requests go to
-	// {base_url}/openai/deployments/{deployment}/chat/completions and the
-	// key travels in an api-key header.
-	Deployment string `yaml:"deployment,omitempty" json:"deployment,omitempty"`
-	// APIVersion is Azure's api-version query parameter. Default
-	// DefaultAzureAPIVersion.
-	APIVersion string `yaml:"api_version,omitempty" json:"api_version,omitempty"`
-
-	// Method is the HTTP method of the http type. Default POST.
-	Method string `yaml:"method,omitempty" json:"method,omitempty"`
-	// URL is the endpoint of the http type, a template like Body (use
-	// {{urlquery .Session}} to put a session in a query string).
-	URL string `yaml:"url,omitempty" json:"url,omitempty"`
-	// Body is the request body of the http type, a Go text/template with
-	// the fields .Prompt (the last user message), .Messages (the whole
-	// conversation) and .Session (the session value), and the function
-	// json, which encodes any value as JSON: {"q": {{json .Prompt}}} stays
-	// valid JSON whatever the prompt holds. ${VAR} references the
-	// environment as in Headers.
-	Body string `yaml:"body,omitempty" json:"body,omitempty"`
-	// ResponsePath picks the reply out of a JSON response, as dot-separated
-	// keys and array indexes: "choices.0.message.content", "data.reply",
-	// "messages.-1.text" (negative indexes count from the end; write \. for
-	// a dot inside a key). Empty: the whole body is the reply.
-	ResponsePath string `yaml:"response_path,omitempty" json:"response_path,omitempty"`
-	// ContextPath optionally picks the documents a RAG app retrieved (a
-	// string or an array) out of the JSON response into Reply.Context.
-	ContextPath string `yaml:"context_path,omitempty" json:"context_path,omitempty"`
-	// Session keeps per-conversation state for stateful apps.
-	Session SessionConfig `yaml:"session,omitempty" json:"session,omitzero"`
-
-	// Command is the argv of the exec type, run directly (never through a
-	// shell) once per Send. The conversation arrives on stdin as
-	// {"messages": [...], "session": "..."}; the reply is stdout, as plain
-	// text or as {"content": ..., "tool_calls": [{"id", "name",
-	// "arguments"}], "context": [...], "usage": {...}}. A non-zero exit is
-	// an error quoting the end of stderr.
-	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
-	// Dir is the working directory of the command. Default: the current one.
-	Dir string `yaml:"dir,omitempty" json:"dir,omitempty"`
-	// Env adds variables to the command's environment (which otherwise is
-	// redoubt's own). Values may reference the environment as ${VAR}.
-	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
 }
 
-// Session modes for SessionConfig.Mode.
-const (
-	// SessionGenerate makes a random ID per conversation, available to the
-	// templates as .Session.
-	SessionGenerate = "generate"
-	// SessionResponse reads the session value from the first response (at
-	// SessionConfig.Path) and sends it back as .Session on later turns.
-	SessionResponse = "response"
-	// SessionCookie keeps the cookie named SessionConfig.Cookie (all
-	// cookies when empty) per conversation.
-	SessionCookie = "cookie"
-)
+// Base implements Settings for every struct that embeds Common.
+func (c *Common) Base() *Common { return c }
 
-// SessionConfig tells the http type how a stateful app tracks a
-// conversation. State is kept per SessionID of the Send context; a Send
-// without one is a conversation of its own.
-type SessionConfig struct {
-	// Mode is generate, response or cookie; empty means stateless.
-	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
-	// Path is the response path of the session value (mode response).
-	Path string `yaml:"path,omitempty" json:"path,omitempty"`
-	// Cookie is the cookie to keep (mode cookie).
-	Cookie string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+// validate checks the shared settings.
+func (c *Common) validate() []error {
+	var errs []error
+	if c.Retries != nil && *c.Retries < 0 {
+		errs = append(errs, errors.New("retries must not be negative (0 means one attempt, no retry)"))
+	}
+	if c.RPS < 0 {
+		errs = append(errs, errors.New("rps must not be negative"))
+	}
+	return errs
+}
+
+// Settings is a provider's own configuration: a pointer to a struct that
+// embeds Common (inline) and has a yaml and a json tag, with the same
+// name, on each of its fields.
+type Settings interface {
+	// Base returns the shared settings; embedding Common provides it.
+	Base() *Common
+	// Validate checks the settings that do not depend on the
+	// environment: required ones, and the syntax of URLs and paths. The
+	// shared settings are checked by Config.Validate.
+	Validate() error
+	// DerivedName names the target when Name is empty ("openai:llama3").
+	DerivedName() string
+	// WithoutSecrets returns a copy without anything that may be a
+	// secret (literal header values, credentials in URLs, a body or a
+	// command that looks like it holds a key), and the keys of the
+	// settings it removed or changed. The copy is what a run record
+	// stores.
+	WithoutSecrets() (Settings, []string)
+}
+
+// Overrider is implemented by settings that take a command-line value
+// under a key of their own: an http target reads --base-url as its url.
+// Override reports whether it handled key.
+type Overrider interface {
+	Override(key string, value any) (bool, error)
+}
+
+// kind is the type name: Type, or the registered type of Settings.
+func (c Config) kind() string {
+	if c.Type != "" || c.Settings == nil {
+		return c.Type
+	}
+	return typeOfSettings(c.Settings)
+}
+
+// settings returns the provider and its settings (fresh defaults when
+// Settings is nil), or an error about the type.
+func (c Config) settings() (Provider, Settings, error) {
+	kind := c.kind()
+	if kind == "" {
+		return Provider{}, nil, fmt.Errorf("type is required (%s)", strings.Join(Types(), ", "))
+	}
+	p, ok := lookup(kind)
+	if !ok {
+		return Provider{}, nil, fmt.Errorf("type %q is unknown%s", kind, suggest.HintOrList(kind, Types()))
+	}
+	if c.Settings == nil {
+		return p, p.Settings(), nil
+	}
+	if got := typeOfSettings(c.Settings); got != kind {
+		return p, nil, fmt.Errorf("type is %s but the settings are %T (type %s)", kind, c.Settings, cmp.Or(got, "unregistered"))
+	}
+	return p, c.Settings, nil
+}
+
+// Validate checks the settings that do not depend on the environment:
+// the type, the shared settings, and the provider's own.
+func (c Config) Validate() error {
+	_, s, err := c.settings()
+	if err != nil {
+		return fmt.Errorf("target %q: %w", c.DisplayName(), err)
+	}
+	errs := s.Base().validate()
+	if err := s.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(c.Withheld) > 0 {
+		errs = append(errs, fmt.Errorf("settings not stored with the run, since they may hold secrets: %s; configure the target again",
+			strings.Join(c.Withheld, ", ")))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("target %q: %w", c.DisplayName(), err)
+	}
+	return nil
+}
+
+// DisplayName is the target's name: Name, or one derived from what it
+// points at ("openai:llama3", "http:app.example.com", "exec:./bot").
+func (c Config) DisplayName() string {
+	if c.Settings != nil {
+		if n := c.Settings.Base().Name; n != "" {
+			return n
+		}
+		if n := c.Settings.DerivedName(); n != "" {
+			return n
+		}
+	}
+	return cmp.Or(c.kind(), "target")
+}
+
+// displayName is the name of a target built from s.
+func displayName(s Settings) string {
+	return cmp.Or(s.Base().Name, s.DerivedName(), typeOfSettings(s), "target")
+}
+
+// WithoutSecrets returns a copy of c with anything that may be a secret
+// removed, for the run record (the store and results.json): header and
+// environment values are kept only when they are exactly one ${VAR}
+// reference, URLs lose credentials written in them, and a body or command
+// that looks like it holds a key is dropped. Withheld lists what was
+// removed, so a resume can ask for the target again instead of running a
+// different one. API keys are never in a Config: it names the variable
+// that holds them.
+func (c Config) WithoutSecrets() Config {
+	out := Config{Type: c.kind(), Withheld: slices.Clone(c.Withheld)}
+	if c.Settings != nil {
+		s, withheld := c.Settings.WithoutSecrets()
+		out.Settings = s
+		out.Withheld = append(out.Withheld, withheld...)
+		slices.Sort(out.Withheld)
+		out.Withheld = slices.Compact(out.Withheld)
+	}
+	return out
+}
+
+// SetType makes c a target of type kind, as the --target flag does. The
+// settings the new type also has (same key, same kind of value) are
+// kept; the others are dropped, since a type is chosen with its settings.
+func (c *Config) SetType(kind string) error {
+	p, ok := lookup(kind)
+	if !ok {
+		return fmt.Errorf("target type %q is unknown%s", kind, suggest.HintOrList(kind, Types()))
+	}
+	if c.kind() == kind && c.Settings != nil {
+		c.Type = kind
+		return nil
+	}
+	next := p.Settings()
+	if c.Settings != nil {
+		from := reflect.ValueOf(c.Settings).Elem()
+		to := reflect.ValueOf(next).Elem()
+		for _, f := range settingFields(from.Type()) {
+			if g, ok := findField(to.Type(), f.key); ok && g.typ == f.typ {
+				to.FieldByIndex(g.index).Set(from.FieldByIndex(f.index))
+			}
+		}
+	}
+	c.Type, c.Settings, c.Withheld = kind, next, nil
+	return nil
+}
+
+// Override sets one setting by its key, as a command-line flag does:
+// Override("base_url", "http://localhost:11434/v1"), Override("command",
+// []string{"./bot"}). A string is read as YAML would read it, so
+// Override("timeout", "30s") works too. Setting a key the type does not
+// have is an error naming the type.
+func (c *Config) Override(key string, value any) error {
+	p, s, err := c.settings()
+	if err != nil {
+		return err
+	}
+	c.Type, c.Settings = p.Type, s
+	if o, ok := s.(Overrider); ok {
+		if handled, err := o.Override(key, value); handled || err != nil {
+			return err
+		}
+	}
+	v := reflect.ValueOf(s).Elem()
+	f, ok := findField(v.Type(), key)
+	if !ok {
+		return fmt.Errorf("target type %s has no setting %q%s", p.Type, key, suggest.Hint(key, settingKeys(v.Type())))
+	}
+	if err := assign(v.FieldByIndex(f.index), value); err != nil {
+		return fmt.Errorf("target setting %s: %w", key, err)
+	}
+	return nil
 }
 
 // Duration is a time.Duration written as text ("30s", "2m") in YAML and
@@ -176,10 +278,24 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Option changes how New builds a target.
-type Option func(*options)
+// UnmarshalYAML implements yaml.Unmarshaler, so that a bad duration is
+// reported with its line (as UnmarshalText's error alone is not).
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: a duration must be text like 30s or 2m", n.Line)}}
+	}
+	if err := d.UnmarshalText([]byte(n.Value)); err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	}
+	return nil
+}
 
-type options struct {
+// Option changes how New builds a target.
+type Option func(*Env)
+
+// Env is what New hands a provider's constructor: the options New was
+// called with, defaults filled in.
+type Env struct {
 	client *http.Client
 	logger *slog.Logger
 	getenv func(string) string
@@ -188,18 +304,28 @@ type options struct {
 	jitter func(time.Duration) time.Duration
 }
 
+// HTTPClient returns the HTTP client network providers use.
+func (e *Env) HTTPClient() *http.Client { return e.client }
+
+// Logger returns the logger for diagnostics (never keys or contents).
+func (e *Env) Logger() *slog.Logger { return e.logger }
+
+// Getenv reads an environment variable (or what WithGetenv replaced it
+// with).
+func (e *Env) Getenv(name string) string { return e.getenv(name) }
+
 // WithHTTPClient sets the HTTP client of network providers. The default
 // client refuses redirects to another host, so keys sent in custom headers
 // never follow a redirect elsewhere; a client given here is used as is.
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+func WithHTTPClient(c *http.Client) Option { return func(o *Env) { o.client = c } }
 
 // WithLogger sets the logger for retries and other diagnostics. Default:
 // discard. Logs never contain keys or message contents.
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *Env) { o.logger = l } }
 
 // WithGetenv replaces os.Getenv for reading keys and ${VAR} references,
 // for tests and for callers that keep secrets elsewhere.
-func WithGetenv(f func(string) string) Option { return func(o *options) { o.getenv = f } }
+func WithGetenv(f func(string) string) Option { return func(o *Env) { o.getenv = f } }
 
 // UsageReporter is implemented by targets that count the tokens their
 // provider reports. All providers built by New implement it.
@@ -210,15 +336,15 @@ type UsageReporter interface {
 
 // New builds the target described by cfg. Required settings that are
 // missing, and ${VAR} or key variables that are unset, are errors naming
-// the field.
+// the setting.
 func New(cfg Config, opts ...Option) (Target, error) {
-	o := options{
+	o := &Env{
 		getenv: os.Getenv,
 		sleep:  sleepContext,
 		jitter: fullJitter,
 	}
 	for _, opt := range opts {
-		opt(&o)
+		opt(o)
 	}
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
@@ -229,125 +355,12 @@ func New(cfg Config, opts ...Option) (Target, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	var (
-		t   Target
-		err error
-	)
-	switch cfg.Type {
-	case TypeOpenAI:
-		t, err = newOpenAI(cfg, o)
-	case TypeAnthropic:
-		t, err = newAnthropic(cfg, o)
-	case TypeHTTP:
-		t, err = newHTTP(cfg, o)
-	case TypeExec:
-		t, err = newExec(cfg, o)
-	}
+	p, s, _ := cfg.settings() // Validate checked them
+	t, err := p.New(s, o)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", cfg.displayName(), err)
+		return nil, fmt.Errorf("target %q: %w", cfg.DisplayName(), err)
 	}
 	return t, nil
-}
-
-// Validate checks the settings that do not depend on the environment:
-// the type, the fields it requires, and the syntax of URLs and paths.
-func (c Config) Validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch c.Type {
-	case TypeOpenAI, TypeAnthropic:
-		if c.Model == "" && c.Deployment == "" {
-			bad("model is required for type %s", c.Type)
-		}
-		if c.BaseURL != "" {
-			if err := checkURL(c.BaseURL); err != nil {
-				bad("base_url: %w", err)
-			}
-		}
-		if c.Deployment != "" && c.Type != TypeOpenAI {
-			bad("deployment is only for type openai (Azure OpenAI)")
-		}
-		if c.Deployment != "" && c.BaseURL == "" {
-			bad("base_url is required with deployment (the Azure resource endpoint, https://NAME.openai.azure.com)")
-		}
-	case TypeHTTP:
-		if c.URL == "" {
-			bad("url is required for type http")
-		}
-		if c.Session.Mode != "" && c.Session.Mode != SessionGenerate &&
-			c.Session.Mode != SessionResponse && c.Session.Mode != SessionCookie {
-			bad("session.mode %q is unknown (want generate, response or cookie)", c.Session.Mode)
-		}
-		if c.Session.Mode == SessionResponse && c.Session.Path == "" {
-			bad("session.path is required with session.mode response")
-		}
-		for field, p := range map[string]string{"response_path": c.ResponsePath, "context_path": c.ContextPath, "session.path": c.Session.Path} {
-			if p == "" {
-				continue
-			}
-			if _, err := parsePath(p); err != nil {
-				bad("%s: %w", field, err)
-			}
-		}
-	case TypeExec:
-		if len(c.Command) == 0 || c.Command[0] == "" {
-			bad("command is required for type exec (a list: [program, arg, ...])")
-		}
-	case "":
-		bad("type is required (openai, anthropic, http or exec)")
-	default:
-		bad("type %q is unknown (want openai, anthropic, http or exec)", c.Type)
-	}
-	// Settings of another type are mistakes (url instead of base_url, a
-	// key variable an http target would never send): say so, not ignore.
-	if c.URL != "" && c.Type != TypeHTTP && c.Type != "" {
-		bad("url is only for type http; type %s takes base_url", c.Type)
-	}
-	if c.APIKeyEnv != "" && (c.Type == TypeHTTP || c.Type == TypeExec) {
-		bad("api_key_env is not used by type %s; reference the key as ${VAR} in headers or env", c.Type)
-	}
-	if len(c.Command) > 0 && c.Type != TypeExec && c.Type != "" {
-		bad("command is only for type exec")
-	}
-	if c.Temperature != nil && *c.Temperature < 0 {
-		bad("temperature must not be negative")
-	}
-	if c.MaxTokens < 0 {
-		bad("max_tokens must not be negative")
-	}
-	if c.RPS < 0 {
-		bad("rps must not be negative")
-	}
-	if c.Retries != nil && *c.Retries < 0 {
-		bad("retries must not be negative (0 means one attempt, no retry)")
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("target %q: %w", c.displayName(), err)
-	}
-	return nil
-}
-
-// displayName is Name, or a name derived from what the target points at.
-func (c Config) displayName() string {
-	if c.Name != "" {
-		return c.Name
-	}
-	switch {
-	case c.Type == TypeExec && len(c.Command) > 0:
-		return "exec:" + c.Command[0]
-	case c.Type == TypeHTTP && c.URL != "":
-		if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
-			return "http:" + u.Host
-		}
-		return "http"
-	case c.Deployment != "":
-		return c.Type + ":" + c.Deployment
-	case c.Model != "":
-		return c.Type + ":" + c.Model
-	case c.Type != "":
-		return c.Type
-	}
-	return "target"
 }
 
 // checkURL accepts absolute http and https URLs.

@@ -36,14 +36,7 @@ max_in_flight: 4
 	if err := dec.Decode(&got); err != nil {
 		t.Fatal(err)
 	}
-	want := Config{
-		Type: TypeHTTP, Name: "support-bot", URL: "https://bot.example.test/api/chat", Method: "POST",
-		Headers:      map[string]string{"Authorization": "Bearer ${BOT_TOKEN}"},
-		Body:         `{"message": {{json .Prompt}}, "conversation": {{json .Session}}}`,
-		ResponsePath: "data.reply", ContextPath: "data.sources",
-		Session: SessionConfig{Mode: SessionResponse, Path: "data.conversation_id"},
-		Timeout: Duration(45 * time.Second), Retries: new(5), RPS: 2.5, MaxInFlight: 4,
-	}
+	want := Config{Type: TypeHTTP, Settings: &HTTPConfig{Common: Common{Name: "support-bot", Timeout: Duration(45 * time.Second), Retries: new(5), RPS: 2.5, MaxInFlight: 4}, URL: "https://bot.example.test/api/chat", Method: "POST", Headers: map[string]string{"Authorization": "Bearer ${BOT_TOKEN}"}, Body: `{"message": {{json .Prompt}}, "conversation": {{json .Session}}}`, ResponsePath: "data.reply", ContextPath: "data.sources", Session: SessionConfig{Mode: SessionResponse, Path: "data.conversation_id"}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("decoded config (-want +got):\n%s", diff)
 	}
@@ -80,24 +73,25 @@ func TestValidate(t *testing.T) {
 		cfg  Config
 		want string // "" means valid
 	}{
-		{"openai ok", Config{Type: TypeOpenAI, Model: "gpt-4o-mini"}, ""},
-		{"azure ok without model", Config{Type: TypeOpenAI, BaseURL: "https://r.openai.azure.com", Deployment: "d"}, ""},
+		{"openai ok", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "gpt-4o-mini"}}, ""},
+		{"azure ok without model", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: "https://r.openai.azure.com", Deployment: "d"}}, ""},
 		{"missing type", Config{}, "type is required"},
 		{"unknown type", Config{Type: "grpc"}, `type "grpc" is unknown`},
-		{"openai without model", Config{Type: TypeOpenAI}, "model is required"},
-		{"anthropic without model", Config{Type: TypeAnthropic}, "model is required"},
-		{"bad base url", Config{Type: TypeOpenAI, Model: "m", BaseURL: "localhost:11434/v1"}, "base_url"},
-		{"deployment on anthropic", Config{Type: TypeAnthropic, Model: "m", BaseURL: "https://x", Deployment: "d"}, "deployment is only for type openai"},
-		{"deployment without base url", Config{Type: TypeOpenAI, Deployment: "d"}, "base_url is required with deployment"},
-		{"exec without command", Config{Type: TypeExec}, "command is required"},
-		{"negative temperature", Config{Type: TypeOpenAI, Model: "m", Temperature: &neg}, "temperature"},
-		{"negative rps", Config{Type: TypeOpenAI, Model: "m", RPS: -1}, "rps"},
-		{"negative retries", Config{Type: TypeOpenAI, Model: "m", Retries: new(-1)}, "retries must not be negative"},
-		{"zero retries", Config{Type: TypeOpenAI, Model: "m", Retries: new(0)}, ""},
-		{"url on openai", Config{Type: TypeOpenAI, Model: "m", URL: "http://h/v1"}, "url is only for type http"},
-		{"api key env on http", Config{Type: TypeHTTP, URL: "http://h", APIKeyEnv: "K"}, "api_key_env is not used by type http"},
-		{"command on http", Config{Type: TypeHTTP, URL: "http://h", Command: []string{"x"}}, "command is only for type exec"},
-		{"two problems at once", Config{Type: TypeHTTP, ResponsePath: "a.", Session: SessionConfig{Mode: "x"}}, "url is required"},
+		{"openai without model", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{}}, "model is required"},
+		{"anthropic without model", Config{Type: TypeAnthropic, Settings: &AnthropicConfig{}}, "model is required"},
+		{"bad base url", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "localhost:11434/v1"}}, "base_url"},
+		{"deployment without base url", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Deployment: "d"}}, "base_url is required with deployment"},
+		{"exec without command", Config{Type: TypeExec, Settings: &ExecConfig{}}, "command is required"},
+		{"negative temperature", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", Temperature: &neg}}, "temperature"},
+		{"negative rps", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{RPS: -1}, Model: "m"}}, "rps"},
+		{"negative retries", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(-1)}, Model: "m"}}, "retries must not be negative"},
+		{"zero retries", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(0)}, Model: "m"}}, ""},
+		{"api_version without deployment", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", APIVersion: "2024-06-01"}}, "api_version is only used with deployment"},
+		{"type from the settings", Config{Settings: &ExecConfig{Command: []string{"bot"}}}, ""},
+		{"nil settings are the defaults", Config{Type: TypeExec}, "command is required"},
+		{"settings of another type", Config{Type: TypeOpenAI, Settings: &HTTPConfig{URL: "http://h"}}, "type is openai but the settings are *target.HTTPConfig (type http)"},
+		{"withheld settings", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h"}, Withheld: []string{"body", "headers.Authorization"}}, "not stored with the run, since they may hold secrets: body, headers.Authorization"},
+		{"two problems at once", Config{Type: TypeHTTP, Settings: &HTTPConfig{ResponsePath: "a.", Session: SessionConfig{Mode: "x"}}}, "url is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,14 +116,14 @@ func TestNewAPIKeys(t *testing.T) {
 		env  map[string]string
 		want string // "" means New succeeds
 	}{
-		{"openai default key missing", Config{Type: TypeOpenAI, Model: "m"}, nil, "OPENAI_API_KEY"},
-		{"openai default key present", Config{Type: TypeOpenAI, Model: "m"}, map[string]string{"OPENAI_API_KEY": "k"}, ""},
-		{"anthropic default key missing", Config{Type: TypeAnthropic, Model: "m"}, nil, "ANTHROPIC_API_KEY"},
-		{"azure default key missing", Config{Type: TypeOpenAI, BaseURL: "https://r.openai.azure.com", Deployment: "d"}, nil, "AZURE_OPENAI_API_KEY"},
-		{"named key missing", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://localhost:8000/v1", APIKeyEnv: "VLLM_KEY"}, nil, "VLLM_KEY"},
-		{"local server needs no key", Config{Type: TypeOpenAI, Model: "llama3", BaseURL: "http://localhost:11434/v1"}, nil, ""},
-		{"header env missing", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-Org": "${ORG}"}}, nil, "headers.X-Org references ${ORG}"},
-		{"exec env missing", Config{Type: TypeExec, Command: []string{"bot"}, Env: map[string]string{"K": "${NOPE}"}}, nil, "env.K references ${NOPE}"},
+		{"openai default key missing", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m"}}, nil, "OPENAI_API_KEY"},
+		{"openai default key present", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m"}}, map[string]string{"OPENAI_API_KEY": "k"}, ""},
+		{"anthropic default key missing", Config{Type: TypeAnthropic, Settings: &AnthropicConfig{Model: "m"}}, nil, "ANTHROPIC_API_KEY"},
+		{"azure default key missing", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: "https://r.openai.azure.com", Deployment: "d"}}, nil, "AZURE_OPENAI_API_KEY"},
+		{"named key missing", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://localhost:8000/v1", APIKeyEnv: "VLLM_KEY"}}, nil, "VLLM_KEY"},
+		{"local server needs no key", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "llama3", BaseURL: "http://localhost:11434/v1"}}, nil, ""},
+		{"header env missing", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-Org": "${ORG}"}}}, nil, "headers.X-Org references ${ORG}"},
+		{"exec env missing", Config{Type: TypeExec, Settings: &ExecConfig{Command: []string{"bot"}, Env: map[string]string{"K": "${NOPE}"}}}, nil, "env.K references ${NOPE}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,10 +146,10 @@ func TestDefaultsAndNames(t *testing.T) {
 		cfg      Config
 		wantName string
 	}{
-		{Config{Type: TypeOpenAI, Model: "llama3", BaseURL: "http://localhost:11434/v1"}, "openai:llama3"},
-		{Config{Type: TypeOpenAI, Name: "prod", Model: "m", BaseURL: "http://h/v1"}, "prod"},
-		{Config{Type: TypeHTTP, URL: "https://bot.example.test/chat"}, "http:bot.example.test"},
-		{Config{Type: TypeExec, Command: []string{"./bot", "--json"}}, "exec:./bot"},
+		{Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "llama3", BaseURL: "http://localhost:11434/v1"}}, "openai:llama3"},
+		{Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Name: "prod"}, Model: "m", BaseURL: "http://h/v1"}}, "prod"},
+		{Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://bot.example.test/chat"}}, "http:bot.example.test"},
+		{Config{Type: TypeExec, Settings: &ExecConfig{Command: []string{"./bot", "--json"}}}, "exec:./bot"},
 	}
 	for _, tt := range tests {
 		tg, err := New(tt.cfg)
@@ -166,7 +160,7 @@ func TestDefaultsAndNames(t *testing.T) {
 			t.Errorf("Name() = %q, want %q", tg.Name(), tt.wantName)
 		}
 	}
-	tg, err := New(Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1"})
+	tg, err := New(Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +168,7 @@ func TestDefaultsAndNames(t *testing.T) {
 	if tr.timeout != DefaultTimeout || tr.retries != DefaultRetries || cap(tr.slots) != DefaultMaxInFlight || tr.limiter != nil {
 		t.Errorf("defaults: timeout %v retries %d in-flight %d limiter %v", tr.timeout, tr.retries, cap(tr.slots), tr.limiter)
 	}
-	tg, err = New(Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", MaxInFlight: -1, Retries: new(0), RPS: 5})
+	tg, err = New(Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{MaxInFlight: -1, Retries: new(0), RPS: 5}, Model: "m", BaseURL: "http://h/v1"}})
 	if err != nil {
 		t.Fatal(err)
 	}

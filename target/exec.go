@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,65 @@ const (
 	// may hold its output pipes open.
 	execWaitDelay = 2 * time.Second
 )
+
+// TypeExec selects the local command provider.
+const TypeExec = "exec"
+
+func init() {
+	Register(Provider{
+		Type:     TypeExec,
+		Settings: func() Settings { return &ExecConfig{} },
+		New:      func(s Settings, e *Env) (Target, error) { return newExec(s.(*ExecConfig), e) },
+	})
+}
+
+// ExecConfig is the configuration of the exec type: a local program run
+// once per Send.
+type ExecConfig struct {
+	Common `yaml:",inline"`
+	// Command is the argv, run directly (never through a shell). The
+	// conversation arrives on stdin as {"messages": [...], "session":
+	// "..."}; the reply is stdout, as plain text or as {"content": ...,
+	// "tool_calls": [{"id", "name", "arguments"}], "context": [...],
+	// "usage": {...}}. A non-zero exit is an error quoting the end of
+	// stderr.
+	Command []string `yaml:"command,omitempty" json:"command,omitempty"`
+	// Dir is the working directory of the command. Default: the current one.
+	Dir string `yaml:"dir,omitempty" json:"dir,omitempty"`
+	// Env adds variables to the command's environment (which otherwise is
+	// redoubt's own). Values may reference the environment as ${VAR}.
+	Env map[string]string `yaml:"env,omitempty" json:"env,omitempty"`
+}
+
+// Validate implements Settings.
+func (c *ExecConfig) Validate() error {
+	if len(c.Command) == 0 || c.Command[0] == "" {
+		return errors.New("command is required for type exec (a list: [program, arg, ...])")
+	}
+	return nil
+}
+
+// DerivedName implements Settings.
+func (c *ExecConfig) DerivedName() string {
+	if len(c.Command) > 0 {
+		return TypeExec + ":" + c.Command[0]
+	}
+	return TypeExec
+}
+
+// WithoutSecrets implements Settings: environment values other than
+// ${VAR} references, and a command line that may hold a literal key, are
+// removed.
+func (c *ExecConfig) WithoutSecrets() (Settings, []string) {
+	out := *c
+	var withheld []string
+	out.Env, withheld = envRefsOnly("env", c.Env)
+	if mayHoldSecret(strings.Join(c.Command, " ")) {
+		out.Command = nil
+		withheld = append(withheld, "command")
+	}
+	return &out, withheld
+}
 
 // execTarget runs a local command per Send: the conversation goes in on
 // stdin as JSON, the reply comes back on stdout. The command is started
@@ -62,9 +122,9 @@ type execOutput struct {
 	Usage   *Usage   `json:"usage"`
 }
 
-func newExec(cfg Config, o options) (*execTarget, error) {
+func newExec(cfg *ExecConfig, o *Env) (*execTarget, error) {
 	e := &execTarget{
-		name: cfg.displayName(),
+		name: displayName(cfg),
 		argv: slices.Clone(cfg.Command),
 		dir:  cfg.Dir,
 	}

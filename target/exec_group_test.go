@@ -22,8 +22,7 @@ func TestExecTimeoutKillsChildren(t *testing.T) {
 		t.Skip("no sh")
 	}
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	tg, err := New(Config{Type: TypeExec, Timeout: Duration(300 * time.Millisecond),
-		Command: []string{sh, "-c", "sleep 30 & echo $! > " + pidFile + "; wait"}})
+	tg, err := New(Config{Type: TypeExec, Settings: &ExecConfig{Common: Common{Timeout: Duration(300 * time.Millisecond)}, Command: []string{sh, "-c", "sleep 30 & echo $! > " + pidFile + "; wait"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

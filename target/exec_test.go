@@ -85,15 +85,14 @@ func execHelper(mode string) int {
 	return 0
 }
 
-func helperTarget(t *testing.T, mode string, cfg Config) Target {
+func helperTarget(t *testing.T, mode string, cfg ExecConfig) Target {
 	t.Helper()
-	cfg.Type = TypeExec
 	cfg.Command = []string{os.Args[0], "-test.run=^$"}
 	if cfg.Env == nil {
 		cfg.Env = map[string]string{}
 	}
 	cfg.Env[helperEnv] = mode
-	tg, _ := mustNew(t, cfg, fakeEnv(map[string]string{"SECRET": "helper-SECRET-token"}))
+	tg, _ := mustNew(t, Config{Type: TypeExec, Settings: &cfg}, fakeEnv(map[string]string{"SECRET": "helper-SECRET-token"}))
 	return tg
 }
 
@@ -110,7 +109,7 @@ func TestExecReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
-			tg := helperTarget(t, tt.mode, Config{})
+			tg := helperTarget(t, tt.mode, ExecConfig{})
 			conv := Conversation{{Role: RoleSystem, Content: "sys"}, {Role: RoleUser, Content: `it's "quoted"; $(rm -rf /)`}}
 			got, err := tg.Send(WithSession(context.Background(), "s1"), conv)
 			if err != nil {
@@ -125,7 +124,7 @@ func TestExecReplies(t *testing.T) {
 }
 
 func TestExecEnvExpansion(t *testing.T) {
-	tg := helperTarget(t, "env", Config{Env: map[string]string{"HELPER_SECRET_LEN": "len=${SECRET}"}})
+	tg := helperTarget(t, "env", ExecConfig{Env: map[string]string{"HELPER_SECRET_LEN": "len=${SECRET}"}})
 	got, err := tg.Send(context.Background(), userConv("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +148,7 @@ func TestExecFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			// The secret is passed in so the error redaction has something to find.
-			tg := helperTarget(t, tt.mode, Config{Timeout: Duration(tt.timeout), Env: map[string]string{"UNUSED": "${SECRET}"}})
+			tg := helperTarget(t, tt.mode, ExecConfig{Common: Common{Timeout: Duration(tt.timeout)}, Env: map[string]string{"UNUSED": "${SECRET}"}})
 			_, err := tg.Send(context.Background(), userConv("x"))
 			if err == nil {
 				t.Fatal("Send succeeded")
@@ -170,7 +169,7 @@ func TestExecFailures(t *testing.T) {
 }
 
 func TestExecMissingProgram(t *testing.T) {
-	tg, _ := mustNew(t, Config{Type: TypeExec, Command: []string{"/nonexistent/redoubt-bot"}})
+	tg, _ := mustNew(t, Config{Type: TypeExec, Settings: &ExecConfig{Command: []string{"/nonexistent/redoubt-bot"}}})
 	_, err := tg.Send(context.Background(), userConv("x"))
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/redoubt-bot") {
 		t.Errorf("error %v, want one naming the program", err)

@@ -70,10 +70,7 @@ func FuzzHTTPTemplates(f *testing.F) {
 	f.Add("@evil.example:80/", "evil.example", uint8(4))
 	targets := make([]*httpTarget, len(fuzzURLTemplates))
 	for i, u := range fuzzURLTemplates {
-		tg, err := New(Config{Type: TypeHTTP, URL: u,
-			Headers: map[string]string{"X-Session": "{{.Session}}", "X-Prompt": "p={{.Prompt}}"},
-			Body:    `{"q": {{json .Prompt}}, "m": {{json .Messages}}, "s": {{json .Session}}, "n": 1}`,
-			Session: SessionConfig{Mode: SessionGenerate}})
+		tg, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: u, Headers: map[string]string{"X-Session": "{{.Session}}", "X-Prompt": "p={{.Prompt}}"}, Body: `{"q": {{json .Prompt}}, "m": {{json .Messages}}, "s": {{json .Session}}, "n": 1}`, Session: SessionConfig{Mode: SessionGenerate}}})
 		if err != nil {
 			f.Fatalf("template %q: %v", u, err)
 		}
@@ -164,8 +161,7 @@ func FuzzSessions(f *testing.F) {
 	f.Add([]byte(`{"s":"\u0000\r\n"}`), "s", "SID=upper; sid=lower")
 	f.Fuzz(func(t *testing.T, body []byte, path, setCookie string) {
 		if _, err := parsePath(path); err == nil {
-			tg, err := New(Config{Type: TypeHTTP, URL: "http://app.example.test/chat/{{.Session}}?s={{.Session}}",
-				Body: `{"s": {{json .Session}}}`, Session: SessionConfig{Mode: SessionResponse, Path: path}})
+			tg, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://app.example.test/chat/{{.Session}}?s={{.Session}}", Body: `{"s": {{json .Session}}}`, Session: SessionConfig{Mode: SessionResponse, Path: path}}})
 			if err != nil {
 				t.Fatalf("path %q: %v", path, err)
 			}
@@ -195,8 +191,7 @@ func FuzzSessions(f *testing.F) {
 			}
 		}
 
-		tg, err := New(Config{Type: TypeHTTP, URL: "http://app.example.test/chat", Body: `{"q": {{json .Prompt}}}`,
-			Session: SessionConfig{Mode: SessionCookie, Cookie: "sid"}})
+		tg, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://app.example.test/chat", Body: `{"q": {{json .Prompt}}}`, Session: SessionConfig{Mode: SessionCookie, Cookie: "sid"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

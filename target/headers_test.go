@@ -19,21 +19,21 @@ func TestInvalidStaticHeaderValues(t *testing.T) {
 		cfg  Config
 		want []string
 	}{
-		{"openai literal CR LF", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-Tenant": "a\r\nX-Evil: 1"}},
+		{"openai literal CR LF", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-Tenant": "a\r\nX-Evil: 1"}}},
 			[]string{"headers.X-Tenant", "carriage return (CR) at byte 1"}},
-		{"anthropic from ${VAR}", Config{Type: TypeAnthropic, Model: "m", BaseURL: "http://h", Headers: map[string]string{"X-Token": "Bearer ${NL}"}},
+		{"anthropic from ${VAR}", Config{Type: TypeAnthropic, Settings: &AnthropicConfig{Model: "m", BaseURL: "http://h", Headers: map[string]string{"X-Token": "Bearer ${NL}"}}},
 			[]string{"headers.X-Token", "line feed (LF) at byte 22", "${VAR}"}},
-		{"openai api key", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", APIKeyEnv: "KEY"},
+		{"openai api key", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", APIKeyEnv: "KEY"}},
 			[]string{"environment variable KEY", "carriage return"}},
-		{"control character", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-A": "a\x01"}},
+		{"control character", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-A": "a\x01"}}},
 			[]string{"headers.X-A", "U+0001"}},
-		{"bad header name", Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X Tenant": "${OK}"}},
+		{"bad header name", Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X Tenant": "${OK}"}}},
 			[]string{`header name "X Tenant" is invalid`}},
-		{"http literal", Config{Type: TypeHTTP, URL: "http://h/chat", Headers: map[string]string{"X-App": "v\n"}},
+		{"http literal", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h/chat", Headers: map[string]string{"X-App": "v\n"}}},
 			[]string{"headers.X-App", "line feed"}},
-		{"http from ${VAR}", Config{Type: TypeHTTP, URL: "http://h/chat", Headers: map[string]string{"Authorization": "Bearer ${NL}"}},
+		{"http from ${VAR}", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h/chat", Headers: map[string]string{"Authorization": "Bearer ${NL}"}}},
 			[]string{"headers.Authorization", "line feed"}},
-		{"http bad header name", Config{Type: TypeHTTP, URL: "http://h/chat", Headers: map[string]string{"X:Y": "v"}},
+		{"http bad header name", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h/chat", Headers: map[string]string{"X:Y": "v"}}},
 			[]string{`header name "X:Y" is invalid`}},
 	}
 	for _, tt := range tests {
@@ -55,7 +55,7 @@ func TestInvalidStaticHeaderValues(t *testing.T) {
 		})
 	}
 	// Tabs and non-ASCII bytes are valid in a header value.
-	if _, err := New(Config{Type: TypeOpenAI, Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-A": "a\tb é"}}); err != nil {
+	if _, err := New(Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Model: "m", BaseURL: "http://h/v1", Headers: map[string]string{"X-A": "a\tb é"}}}); err != nil {
 		t.Errorf("a tab and UTF-8 were refused: %v", err)
 	}
 }
@@ -67,8 +67,7 @@ func TestInvalidRenderedHeaderValue(t *testing.T) {
 		writeJSON(w, 200, map[string]any{"reply": "ok", "sid": "s1\r\nX-Admin: true"})
 	})
 	t.Run("session", func(t *testing.T) {
-		tg, rec := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Headers: map[string]string{"X-Session": "{{.Session}}"},
-			Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}})
+		tg, rec := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Headers: map[string]string{"X-Session": "{{.Session}}"}, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}}})
 		ctx := WithSession(context.Background(), "c1")
 		if _, err := tg.Send(ctx, userConv("one")); err != nil {
 			t.Fatal(err)
@@ -90,7 +89,7 @@ func TestInvalidRenderedHeaderValue(t *testing.T) {
 		}
 	})
 	t.Run("prompt", func(t *testing.T) {
-		tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Headers: map[string]string{"X-Prompt": "{{.Prompt}}"}, ResponsePath: "reply"})
+		tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Headers: map[string]string{"X-Prompt": "{{.Prompt}}"}, ResponsePath: "reply"}})
 		before := len(srv.requests())
 		_, err := tg.Send(context.Background(), userConv("line one\nline two"))
 		if err == nil || !strings.Contains(err.Error(), "headers.X-Prompt") || !strings.Contains(err.Error(), "line feed (LF) at byte 8") {
@@ -107,7 +106,7 @@ func TestInvalidRenderedHeaderValue(t *testing.T) {
 func TestTransportRefusesInvalidHeaderWithoutRetry(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { w.WriteHeader(200) })
 	rec := &sleepRecorder{}
-	tr := newTransport(Config{Type: TypeHTTP, URL: srv.URL}, options{client: http.DefaultClient, sleep: rec.sleep,
+	tr := newTransport(&HTTPConfig{URL: srv.URL}, &Env{client: http.DefaultClient, sleep: rec.sleep,
 		jitter: func(d time.Duration) time.Duration { return d }, logger: discardLogger()}, "", nil)
 	_, err := tr.do(context.Background(), "GET", srv.URL, func(ctx context.Context) (*http.Request, error) {
 		r, err := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)

@@ -34,11 +34,11 @@ func (s *sleepRecorder) recorded() []time.Duration {
 
 // withSleep and withJitter replace the retry clock in tests.
 func withSleep(f func(context.Context, time.Duration) error) Option {
-	return func(o *options) { o.sleep = f }
+	return func(o *Env) { o.sleep = f }
 }
 
 func withJitter(f func(time.Duration) time.Duration) Option {
-	return func(o *options) { o.jitter = f }
+	return func(o *Env) { o.jitter = f }
 }
 
 // fakeEnv is a getenv over a fixed map.

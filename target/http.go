@@ -18,6 +18,146 @@ import (
 	"text/template"
 )
 
+// TypeHTTP selects the templated HTTP provider, for an application's own
+// API.
+const TypeHTTP = "http"
+
+func init() {
+	Register(Provider{
+		Type:     TypeHTTP,
+		Settings: func() Settings { return &HTTPConfig{} },
+		New:      func(s Settings, e *Env) (Target, error) { return newHTTP(s.(*HTTPConfig), e) },
+	})
+}
+
+// HTTPConfig is the configuration of the http type: an application's own
+// endpoint, reached through templates.
+type HTTPConfig struct {
+	Common `yaml:",inline"`
+	// Method is the HTTP method. Default POST.
+	Method string `yaml:"method,omitempty" json:"method,omitempty"`
+	// URL is the endpoint, a template like Body. What a template prints
+	// into it is percent-encoded, so a prompt or session value cannot
+	// change the URL's structure.
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Headers are request headers; values are templates like Body.
+	Headers map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	// Body is the request body, a Go text/template with the fields .Prompt
+	// (the last user message), .Messages (the whole conversation) and
+	// .Session (the session value), and the function json, which encodes
+	// any value as JSON: {"q": {{json .Prompt}}} stays valid JSON whatever
+	// the prompt holds. ${VAR} references the environment.
+	Body string `yaml:"body,omitempty" json:"body,omitempty"`
+	// ResponsePath picks the reply out of a JSON response, as dot-separated
+	// keys and array indexes: "choices.0.message.content", "data.reply",
+	// "messages.-1.text" (negative indexes count from the end; write \. for
+	// a dot inside a key). Empty: the whole body is the reply.
+	ResponsePath string `yaml:"response_path,omitempty" json:"response_path,omitempty"`
+	// ContextPath optionally picks the documents a RAG app retrieved (a
+	// string or an array) out of the JSON response into Reply.Context.
+	ContextPath string `yaml:"context_path,omitempty" json:"context_path,omitempty"`
+	// Session keeps per-conversation state for stateful apps.
+	Session SessionConfig `yaml:"session,omitempty" json:"session,omitzero"`
+}
+
+// Session modes for SessionConfig.Mode.
+const (
+	// SessionGenerate makes a random ID per conversation, available to the
+	// templates as .Session.
+	SessionGenerate = "generate"
+	// SessionResponse reads the session value from the first response (at
+	// SessionConfig.Path) and sends it back as .Session on later turns.
+	SessionResponse = "response"
+	// SessionCookie keeps the cookie named SessionConfig.Cookie (all
+	// cookies when empty) per conversation.
+	SessionCookie = "cookie"
+)
+
+// SessionConfig tells the http type how a stateful app tracks a
+// conversation. State is kept per SessionID of the Send context; a Send
+// without one is a conversation of its own.
+type SessionConfig struct {
+	// Mode is generate, response or cookie; empty means stateless.
+	Mode string `yaml:"mode,omitempty" json:"mode,omitempty"`
+	// Path is the response path of the session value (mode response).
+	Path string `yaml:"path,omitempty" json:"path,omitempty"`
+	// Cookie is the cookie to keep (mode cookie).
+	Cookie string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
+}
+
+// defaultHTTPBody is the body of an http target given by --base-url alone.
+const defaultHTTPBody = `{"prompt": {{json .Prompt}}}`
+
+// Validate implements Settings.
+func (c *HTTPConfig) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.URL == "" {
+		bad("url is required for type http")
+	}
+	if m := c.Session.Mode; m != "" && m != SessionGenerate && m != SessionResponse && m != SessionCookie {
+		bad("session.mode %q is unknown (want generate, response or cookie)", m)
+	}
+	if c.Session.Mode == SessionResponse && c.Session.Path == "" {
+		bad("session.path is required with session.mode response")
+	}
+	for _, p := range []struct{ key, path string }{{"response_path", c.ResponsePath}, {"context_path", c.ContextPath}, {"session.path", c.Session.Path}} {
+		if p.path == "" {
+			continue
+		}
+		if _, err := parsePath(p.path); err != nil {
+			bad("%s: %w", p.key, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// DerivedName implements Settings.
+func (c *HTTPConfig) DerivedName() string {
+	if u, err := url.Parse(c.URL); err == nil && u.Host != "" {
+		return TypeHTTP + ":" + u.Host
+	}
+	return TypeHTTP
+}
+
+// WithoutSecrets implements Settings: header values other than ${VAR}
+// references, credentials in the URL, and a body that may hold a literal
+// key are removed.
+func (c *HTTPConfig) WithoutSecrets() (Settings, []string) {
+	out := *c
+	var withheld []string
+	out.Headers, withheld = envRefsOnly("headers", c.Headers)
+	if out.URL = urlWithoutSecrets(c.URL); out.URL != c.URL {
+		withheld = append(withheld, "url")
+	}
+	if mayHoldSecret(c.Body) {
+		out.Body = ""
+		withheld = append(withheld, "body")
+	}
+	return &out, withheld
+}
+
+// Override implements Overrider: for an app endpoint the "base URL" of
+// --base-url is the URL itself, and it gets a body that sends the prompt
+// unless one is configured.
+func (c *HTTPConfig) Override(key string, value any) (bool, error) {
+	if key != "base_url" {
+		return false, nil
+	}
+	s, ok := value.(string)
+	if !ok {
+		return true, fmt.Errorf("base_url: want a string, not %T", value)
+	}
+	c.URL = s
+	if c.Body == "" {
+		c.Body = defaultHTTPBody
+	}
+	return true, nil
+}
+
+// configuredURLs lists the URLs whose credentials the transport redacts.
+func (c *HTTPConfig) configuredURLs() []string { return []string{c.URL} }
+
 // httpTarget sends each conversation to an application endpoint through
 // templates, for chatbots and agents that do not speak a model API.
 type httpTarget struct {
@@ -57,9 +197,9 @@ var (
 	_ UsageReporter = (*httpTarget)(nil)
 )
 
-func newHTTP(cfg Config, o options) (*httpTarget, error) {
+func newHTTP(cfg *HTTPConfig, o *Env) (*httpTarget, error) {
 	h := &httpTarget{
-		name:     cfg.displayName(),
+		name:     displayName(cfg),
 		method:   strings.ToUpper(cfg.Method),
 		rawURL:   cfg.URL,
 		headers:  map[string]*template.Template{},

@@ -32,7 +32,7 @@ func TestHTTPJSONBodyCheckedAtNew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := New(Config{Type: TypeHTTP, URL: "http://h/chat", Body: tt.body, Headers: tt.headers},
+			_, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h/chat", Body: tt.body, Headers: tt.headers}},
 				fakeEnv(map[string]string{"TOK": `a"b-SECRET`}))
 			if tt.want == nil {
 				if err != nil {

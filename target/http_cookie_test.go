@@ -25,8 +25,7 @@ func TestHTTPSessionCookieFilter(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"reply": "ok"})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply",
-		Session: SessionConfig{Mode: SessionCookie, Cookie: "app_sid"}})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionCookie, Cookie: "app_sid"}}})
 	ctx := WithSession(context.Background(), "c1")
 	for range 3 {
 		if _, err := tg.Send(ctx, userConv("x")); err != nil {
@@ -58,8 +57,7 @@ func TestHTTPSessionAllCookies(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"reply": "ok"})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply",
-		Session: SessionConfig{Mode: SessionCookie}})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionCookie}}})
 	ctx := WithSession(context.Background(), "c1")
 	for range 3 {
 		if _, err := tg.Send(ctx, userConv("x")); err != nil {

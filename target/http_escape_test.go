@@ -61,8 +61,7 @@ func TestHTTPURLValuesAreEscaped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newURIServer(t, tt.session)
-			tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL + tt.url, Body: `{"q": {{json .Prompt}}}`,
-				ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}})
+			tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL + tt.url, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}}})
 			ctx := WithSession(context.Background(), "c1")
 			for range 2 {
 				if _, err := tg.Send(ctx, userConv("hi")); err != nil {
@@ -82,8 +81,7 @@ func TestHTTPURLDotSegmentsRejected(t *testing.T) {
 	for _, session := range []string{"..", ".", "abc/../../admin?role=admin", `..\admin`} {
 		t.Run(session, func(t *testing.T) {
 			srv := newURIServer(t, session)
-			tg, rec := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL + "/chat/{{.Session}}", Body: `{"q": {{json .Prompt}}}`,
-				ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}})
+			tg, rec := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL + "/chat/{{.Session}}", Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}}})
 			ctx := WithSession(context.Background(), "c1")
 			if _, err := tg.Send(ctx, userConv("hi")); err != nil { // learns the session
 				t.Fatal(err)
@@ -102,8 +100,7 @@ func TestHTTPURLDotSegmentsRejected(t *testing.T) {
 	}
 	// In the query, dots are plain data.
 	srv := newURIServer(t, "..")
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL + "/chat?s={{.Session}}", Body: `{"q": {{json .Prompt}}}`,
-		ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL + "/chat?s={{.Session}}", Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "sid"}}})
 	ctx := WithSession(context.Background(), "c1")
 	for range 2 {
 		if _, err := tg.Send(ctx, userConv("hi")); err != nil {
@@ -119,7 +116,7 @@ func TestHTTPURLDotSegmentsRejected(t *testing.T) {
 // taken from the environment still works; the prompt is escaped.
 func TestHTTPURLEnvReferenceNotEscaped(t *testing.T) {
 	srv := newURIServer(t, "")
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: "${APP_URL}/ask?q={{.Prompt}}&key=${APP_KEY}", ResponsePath: "reply"},
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "${APP_URL}/ask?q={{.Prompt}}&key=${APP_KEY}", ResponsePath: "reply"}},
 		fakeEnv(map[string]string{"APP_URL": srv.URL + "/v1", "APP_KEY": "k=1&2"}))
 	if _, err := tg.Send(context.Background(), userConv("what & why?")); err != nil {
 		t.Fatal(err)
@@ -136,13 +133,13 @@ func TestHTTPURLHostFromValueRejected(t *testing.T) {
 		"http://app.example.test:{{.Session}}/chat",
 		"{{.Session}}://app.example.test/chat",
 	} {
-		_, err := New(Config{Type: TypeHTTP, URL: u, Body: `{"s": {{json .Session}}}`, Session: SessionConfig{Mode: SessionGenerate}})
+		_, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: u, Body: `{"s": {{json .Session}}}`, Session: SessionConfig{Mode: SessionGenerate}}})
 		if err == nil || !strings.Contains(err.Error(), "url:") {
 			t.Errorf("url %q: error %v, want a url error", u, err)
 		}
 	}
 	// A literal dot segment in the file is caught at New too.
-	if _, err := New(Config{Type: TypeHTTP, URL: "http://h/a/../admin"}); err == nil || !strings.Contains(err.Error(), "segment") {
+	if _, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h/a/../admin"}}); err == nil || !strings.Contains(err.Error(), "segment") {
 		t.Errorf("literal dot segment: error %v", err)
 	}
 }

@@ -39,11 +39,7 @@ func TestHTTPBodyTemplateEscapesPrompt(t *testing.T) {
 				}
 				writeJSON(w, 200, map[string]any{"data": map[string]any{"reply": in.Q, "n": len(in.Messages)}})
 			})
-			tg, _ := mustNew(t, Config{
-				Type: TypeHTTP, URL: srv.URL + "/chat",
-				Body:         `{"q": {{json .Prompt}}, "messages": {{json .Messages}}, "meta": {"static": true}}`,
-				ResponsePath: "data.reply",
-			})
+			tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL + "/chat", Body: `{"q": {{json .Prompt}}, "messages": {{json .Messages}}, "meta": {"static": true}}`, ResponsePath: "data.reply"}})
 			conv := Conversation{{Role: RoleSystem, Content: "sys"}, {Role: RoleUser, Content: p}}
 			got, err := tg.Send(context.Background(), conv)
 			if err != nil {
@@ -85,7 +81,7 @@ func TestHTTPResponsePath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { _, _ = w.Write([]byte(tt.body)) })
-			tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Body: `{{json .Prompt}}`, ResponsePath: tt.path})
+			tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Body: `{{json .Prompt}}`, ResponsePath: tt.path}})
 			got, err := tg.Send(context.Background(), userConv("x"))
 			if tt.wantErr != "" {
 				if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -111,8 +107,7 @@ func TestHTTPContextPathAndGet(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"answer": "a: " + r.URL.Query().Get("q"), "sources": []any{"doc one", map[string]any{"id": 2}}})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, Method: "get", URL: srv.URL + "/ask?q={{urlquery .Prompt}}",
-		ResponsePath: "answer", ContextPath: "sources"})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{Method: "get", URL: srv.URL + "/ask?q={{urlquery .Prompt}}", ResponsePath: "answer", ContextPath: "sources"}})
 	got, err := tg.Send(context.Background(), userConv("what & why?"))
 	if err != nil {
 		t.Fatal(err)
@@ -178,32 +173,21 @@ func (a *sessionApp) handle(mode string) func(http.ResponseWriter, *http.Request
 func TestHTTPSessions(t *testing.T) {
 	tests := []struct {
 		mode string
-		cfg  Config
+		cfg  HTTPConfig
 	}{
-		{SessionGenerate, Config{
-			URL:     "/chat?sid={{urlquery .Session}}",
-			Headers: map[string]string{"X-Session": "{{.Session}}"},
-			Body:    `{"q": {{json .Prompt}}, "sid": {{json .Session}}}`,
-			Session: SessionConfig{Mode: SessionGenerate},
-		}},
-		{SessionResponse, Config{
-			URL:     "/chat",
-			Body:    `{"q": {{json .Prompt}}, "sid": {{json .Session}}}`,
-			Session: SessionConfig{Mode: SessionResponse, Path: "conversation.id"},
-		}},
-		{SessionCookie, Config{
-			URL:     "/chat",
-			Body:    `{"q": {{json .Prompt}}}`,
-			Session: SessionConfig{Mode: SessionCookie, Cookie: "app_sid"},
-		}},
+		{SessionGenerate, HTTPConfig{URL: "/chat?sid={{urlquery .Session}}", Headers: map[string]string{"X-Session": "{{.Session}}"},
+			Body: `{"q": {{json .Prompt}}, "sid": {{json .Session}}}`, Session: SessionConfig{Mode: SessionGenerate}}},
+		{SessionResponse, HTTPConfig{URL: "/chat", Body: `{"q": {{json .Prompt}}, "sid": {{json .Session}}}`,
+			Session: SessionConfig{Mode: SessionResponse, Path: "conversation.id"}}},
+		{SessionCookie, HTTPConfig{URL: "/chat", Body: `{"q": {{json .Prompt}}}`, Session: SessionConfig{Mode: SessionCookie, Cookie: "app_sid"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
 			app := &sessionApp{turns: map[string]int{}}
 			srv := newFakeServer(t, app.handle(tt.mode))
 			cfg := tt.cfg
-			cfg.Type, cfg.URL, cfg.ResponsePath = TypeHTTP, srv.URL+cfg.URL, "reply"
-			tg, _ := mustNew(t, cfg)
+			cfg.URL, cfg.ResponsePath = srv.URL+cfg.URL, "reply"
+			tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &cfg})
 
 			// Two conversations run at once, two turns each.
 			replies := make([][]string, 2)
@@ -257,8 +241,7 @@ func TestHTTPResponseSessionMissing(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"reply": "hi"})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Body: `{"sid": {{json .Session}}}`, ResponsePath: "reply",
-		Session: SessionConfig{Mode: SessionResponse, Path: "session_id"}})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Body: `{"sid": {{json .Session}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionResponse, Path: "session_id"}}})
 	_, err := tg.Send(WithSession(context.Background(), "p1"), userConv("x"))
 	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "session.path") {
 		t.Errorf("error %v, want one about session.path", err)
@@ -280,10 +263,7 @@ func TestHTTPEnvReferencesAndSessionValuesStaySeparate(t *testing.T) {
 		// The app hands out a session value that looks like an env reference.
 		writeJSON(w, 200, map[string]any{"reply": "ok", "sid": "${APP_TOKEN}"})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, ResponsePath: "reply",
-		Headers: map[string]string{"Authorization": "Bearer ${APP_TOKEN}"},
-		Body:    `{"sid": {{json .Session}}}`,
-		Session: SessionConfig{Mode: SessionResponse, Path: "sid"}},
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, ResponsePath: "reply", Headers: map[string]string{"Authorization": "Bearer ${APP_TOKEN}"}, Body: `{"sid": {{json .Session}}}`, Session: SessionConfig{Mode: SessionResponse, Path: "sid"}}},
 		fakeEnv(map[string]string{"APP_TOKEN": token}))
 	ctx := WithSession(context.Background(), "p")
 	for range 2 {
@@ -296,7 +276,7 @@ func TestHTTPEnvReferencesAndSessionValuesStaySeparate(t *testing.T) {
 	}
 
 	// With a wrong token the 403 names the URL but not the token.
-	bad, _ := mustNew(t, Config{Type: TypeHTTP, URL: srv.URL, Headers: map[string]string{"Authorization": "Bearer ${APP_TOKEN}"}},
+	bad, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Headers: map[string]string{"Authorization": "Bearer ${APP_TOKEN}"}}},
 		fakeEnv(map[string]string{"APP_TOKEN": "wrong-token-SECRET"}))
 	_, err := bad.Send(ctx, userConv("x"))
 	var he *HTTPError
@@ -312,15 +292,15 @@ func TestHTTPConfigErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"no url", Config{Type: TypeHTTP}, nil, "url is required"},
-		{"bad url", Config{Type: TypeHTTP, URL: "localhost:8080/chat"}, nil, "want http:// or https://"},
-		{"bad template", Config{Type: TypeHTTP, URL: "http://h", Body: `{{json .Prompt`}, nil, "body template"},
-		{"unknown field", Config{Type: TypeHTTP, URL: "http://h", Body: `{{.Nope}}`}, nil, ""},
-		{"unset env", Config{Type: TypeHTTP, URL: "http://h", Headers: map[string]string{"X-Key": "${MISSING}"}}, nil, "headers.X-Key references ${MISSING}"},
-		{"bad response path", Config{Type: TypeHTTP, URL: "http://h", ResponsePath: "a..b"}, nil, "response_path"},
-		{"unknown session mode", Config{Type: TypeHTTP, URL: "http://h", Session: SessionConfig{Mode: "sticky"}}, nil, `session.mode "sticky"`},
-		{"response mode without path", Config{Type: TypeHTTP, URL: "http://h", Body: "{{.Session}}", Session: SessionConfig{Mode: SessionResponse}}, nil, "session.path is required"},
-		{"session unused", Config{Type: TypeHTTP, URL: "http://h", Body: "{{json .Prompt}}", Session: SessionConfig{Mode: SessionGenerate}}, nil, "no template uses .Session"},
+		{"no url", Config{Type: TypeHTTP, Settings: &HTTPConfig{}}, nil, "url is required"},
+		{"bad url", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "localhost:8080/chat"}}, nil, "want http:// or https://"},
+		{"bad template", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Body: `{{json .Prompt`}}, nil, "body template"},
+		{"unknown field", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Body: `{{.Nope}}`}}, nil, ""},
+		{"unset env", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Headers: map[string]string{"X-Key": "${MISSING}"}}}, nil, "headers.X-Key references ${MISSING}"},
+		{"bad response path", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", ResponsePath: "a..b"}}, nil, "response_path"},
+		{"unknown session mode", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Session: SessionConfig{Mode: "sticky"}}}, nil, `session.mode "sticky"`},
+		{"response mode without path", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Body: "{{.Session}}", Session: SessionConfig{Mode: SessionResponse}}}, nil, "session.path is required"},
+		{"session unused", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://h", Body: "{{json .Prompt}}", Session: SessionConfig{Mode: SessionGenerate}}}, nil, "no template uses .Session"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,7 +320,7 @@ func TestHTTPConfigErrors(t *testing.T) {
 }
 
 func TestHTTPUnknownTemplateFieldFailsAtSend(t *testing.T) {
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: "http://127.0.0.1:1", Body: `{{.Nope}}`})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "http://127.0.0.1:1", Body: `{{.Nope}}`}})
 	_, err := tg.Send(context.Background(), userConv("x"))
 	if err == nil || !strings.Contains(err.Error(), "rendering body template") {
 		t.Errorf("error %v, want a body template error", err)

@@ -37,7 +37,7 @@ var (
 	_ UsageReporter = (*openAI)(nil)
 )
 
-func newOpenAI(cfg Config, o options) (*openAI, error) {
+func newOpenAI(cfg *OpenAIConfig, o *Env) (*openAI, error) {
 	base := strings.TrimRight(cfg.BaseURL, "/")
 	keyEnv := cfg.APIKeyEnv
 	switch {
@@ -55,7 +55,7 @@ func newOpenAI(cfg Config, o options) (*openAI, error) {
 		return nil, err
 	}
 	p := &openAI{
-		name:        cfg.displayName(),
+		name:        displayName(cfg),
 		model:       cfg.Model,
 		temperature: cfg.Temperature,
 		maxTokens:   cfg.MaxTokens,

@@ -63,11 +63,7 @@ func TestOpenAIRequestWireFormat(t *testing.T) {
 		writeJSON(w, 200, completion("hi", nil))
 	})
 	temp := 0.0
-	tg, _ := mustNew(t, Config{
-		Type: TypeOpenAI, BaseURL: srv.URL + "/v1/", Model: "gpt-test", APIKeyEnv: "K",
-		Temperature: &temp, MaxTokens: 64,
-		Headers: map[string]string{"HTTP-Referer": "https://example.test", "X-Title": "${TITLE}"},
-	}, fakeEnv(map[string]string{"K": "sk-test-123456", "TITLE": "redoubt"}))
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL + "/v1/", Model: "gpt-test", APIKeyEnv: "K", Temperature: &temp, MaxTokens: 64, Headers: map[string]string{"HTTP-Referer": "https://example.test", "X-Title": "${TITLE}"}}}, fakeEnv(map[string]string{"K": "sk-test-123456", "TITLE": "redoubt"}))
 
 	conv := Conversation{
 		{Role: RoleSystem, Content: "be terse"},
@@ -116,7 +112,7 @@ func TestOpenAIOmitsUnsetParameters(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, completion("hi", nil))
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "llama3"})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "llama3"}})
 	if _, err := tg.Send(context.Background(), userConv("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +134,7 @@ func TestOpenAIAzure(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, completion("hi", nil))
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Deployment: "my gpt", APIVersion: "2024-06-01"},
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Deployment: "my gpt", APIVersion: "2024-06-01"}},
 		fakeEnv(map[string]string{"AZURE_OPENAI_API_KEY": "azure-key-999"}))
 	if _, err := tg.Send(context.Background(), userConv("x")); err != nil {
 		t.Fatal(err)
@@ -185,7 +181,7 @@ func TestOpenAIReplies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { writeJSON(w, 200, tt.resp) })
-			tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
+			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}})
 			got, err := tg.Send(context.Background(), userConv("x"))
 			if err != nil {
 				t.Fatal(err)
@@ -215,7 +211,7 @@ func TestOpenAIBadResponses(t *testing.T) {
 				w.WriteHeader(200)
 				_, _ = w.Write([]byte(tt.body))
 			})
-			tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
+			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}})
 			_, err := tg.Send(context.Background(), userConv("x"))
 			if err == nil {
 				t.Fatal("Send succeeded on a bad response")
@@ -229,7 +225,7 @@ func TestOpenAIBadResponses(t *testing.T) {
 
 func TestOpenAIUsageAccumulates(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { writeJSON(w, 200, completion("ok", nil)) })
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}})
 	for range 3 {
 		if _, err := tg.Send(context.Background(), userConv("x")); err != nil {
 			t.Fatal(err)

@@ -32,7 +32,7 @@ func TestPreflight(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newFakeServer(t, tt.handler)
-			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Name: "t", BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY", Retries: new(0)},
+			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Name: "t", Retries: new(0)}, BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY"}},
 				fakeEnv(map[string]string{"KEY": "sk-preflight-secret"}))
 			if tt.down {
 				srv.Close()
@@ -66,7 +66,7 @@ func TestPreflightHTTPTargetWrongPath(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, 200, map[string]any{"answer": "OK"})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, Name: "app", URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply"})
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{Common: Common{Name: "app"}, URL: srv.URL, Body: `{"q": {{json .Prompt}}}`, ResponsePath: "reply"}})
 	err := Preflight(context.Background(), tg)
 	if err == nil || !strings.Contains(err.Error(), `key "reply"`) || !strings.Contains(err.Error(), "response_path") {
 		t.Errorf("error %v, want one naming the missing response_path key", err)

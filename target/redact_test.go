@@ -39,8 +39,7 @@ func TestOpenAIRepliesRedacted(t *testing.T) {
 			map[string]any{"id": "call_" + key, "type": "function", "function": map[string]any{"name": "leak_" + key, "arguments": string(args)}},
 		}}))
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL + "/v1?api_key=QUERYKEY-777", Model: "m", APIKeyEnv: "K",
-		Headers: map[string]string{"X-Tenant": "${TENANT}"}},
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL + "/v1?api_key=QUERYKEY-777", Model: "m", APIKeyEnv: "K", Headers: map[string]string{"X-Tenant": "${TENANT}"}}},
 		fakeEnv(map[string]string{"K": echoKey, "TENANT": "tenant-SECRET-5"}))
 	got, err := tg.Send(context.Background(), userConv("x"))
 	if err != nil {
@@ -60,8 +59,7 @@ func TestAnthropicRepliesRedacted(t *testing.T) {
 			map[string]any{"type": "tool_use", "id": "tu", "name": "n", "input": map[string]any{"k": key}},
 		}})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K",
-		Headers: map[string]string{"Authorization": "Basic bGl0ZXJhbDpwYXNz"}},
+	tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "m", APIKeyEnv: "K", Headers: map[string]string{"Authorization": "Basic bGl0ZXJhbDpwYXNz"}}},
 		fakeEnv(map[string]string{"K": echoKey}))
 	got, err := tg.Send(context.Background(), userConv("x"))
 	if err != nil {
@@ -80,9 +78,7 @@ func TestHTTPRepliesRedacted(t *testing.T) {
 		writeJSON(w, 200, map[string]any{"reply": echo, "docs": []string{"doc: " + echo}})
 	})
 	u := strings.Replace(srv.URL, "http://", "http://bob:URLPASS-4321@", 1)
-	tg, _ := mustNew(t, Config{Type: TypeHTTP, URL: u + "/chat?key=URLKEY-1234", ResponsePath: "reply", ContextPath: "docs",
-		Headers: map[string]string{"X-App-Token": "${APP_TOKEN}", "X-Api-Key": "LITERAL-KEY-5678"},
-		Body:    `{"q": {{json .Prompt}}, "user": "${USER_SECRET}"}`},
+	tg, _ := mustNew(t, Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: u + "/chat?key=URLKEY-1234", ResponsePath: "reply", ContextPath: "docs", Headers: map[string]string{"X-App-Token": "${APP_TOKEN}", "X-Api-Key": "LITERAL-KEY-5678"}, Body: `{"q": {{json .Prompt}}, "user": "${USER_SECRET}"}`}},
 		fakeEnv(map[string]string{"APP_TOKEN": "apptoken-SECRET", "USER_SECRET": "user-SECRET-9"}))
 	got, err := tg.Send(context.Background(), userConv("x"))
 	if err != nil {
@@ -95,7 +91,7 @@ func TestHTTPRepliesRedacted(t *testing.T) {
 }
 
 func TestExecRepliesRedacted(t *testing.T) {
-	tg := helperTarget(t, "echo-env", Config{Env: map[string]string{"HELPER_SECRET_LEN": "${SECRET}"}})
+	tg := helperTarget(t, "echo-env", ExecConfig{Env: map[string]string{"HELPER_SECRET_LEN": "${SECRET}"}})
 	got, err := tg.Send(context.Background(), userConv("x"))
 	if err != nil {
 		t.Fatal(err)

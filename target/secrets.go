@@ -3,6 +3,7 @@ package target
 import (
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -68,3 +69,118 @@ func jsonStringBody(s string, escapeHTML bool) string {
 	out := strings.TrimSuffix(b.String(), "\n")
 	return out[1 : len(out)-1]
 }
+
+// Storing settings (Settings.WithoutSecrets) needs to tell what may be a
+// secret without knowing: these helpers err on the side of dropping.
+
+// envRefsOnly keeps the values of m that are exactly one ${VAR} reference
+// (the variable's name is no secret), and returns the keys of the others
+// as prefix.key.
+func envRefsOnly(prefix string, m map[string]string) (map[string]string, []string) {
+	var (
+		out      map[string]string
+		withheld []string
+	)
+	for k, v := range m {
+		if v != "" && envRef.FindString(v) == v {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[k] = v
+			continue
+		}
+		withheld = append(withheld, prefix+"."+k)
+	}
+	slices.Sort(withheld)
+	return out, withheld
+}
+
+// urlWithoutSecrets removes the credentials a URL (or a url template)
+// carries literally: its user info, and query parameters whose names say
+// they are keys or tokens unless their value is a ${VAR} reference. The
+// rest is kept byte for byte, since re-encoding would break a template's
+// {{...}}.
+func urlWithoutSecrets(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = authority[at+1:]
+	}
+	path, query, hasQuery := strings.Cut(tail, "?")
+	if !hasQuery {
+		return scheme + "://" + authority + path
+	}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	var kept []string
+	for _, part := range strings.Split(query, "&") {
+		name, value, _ := strings.Cut(part, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if credentialParam(name) && (value == "" || envRef.FindString(value) != value) {
+			continue
+		}
+		kept = append(kept, part)
+	}
+	out := scheme + "://" + authority + path
+	if len(kept) > 0 {
+		out += "?" + strings.Join(kept, "&")
+	}
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+// credentialParam reports whether a query parameter's name says its value
+// is a credential.
+func credentialParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"key", "token", "secret", "sig", "pass", "auth", "credential"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return n == "code"
+}
+
+// mayHoldSecret reports whether a template or command line may carry a
+// literal credential: a key-like word, or a long random-looking token
+// (API keys are 20 or more letters and digits), outside ${VAR} references
+// and template actions, which take their values from elsewhere.
+func mayHoldSecret(s string) bool {
+	s = templateAction.ReplaceAllString(envRef.ReplaceAllString(s, ""), "")
+	lower := strings.ToLower(s)
+	for _, w := range []string{"key", "token", "secret", "passw", "auth", "bearer", "credential"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	for _, tok := range tokenLike.FindAllString(s, -1) {
+		var digits, letters int
+		for _, r := range tok {
+			switch {
+			case '0' <= r && r <= '9':
+				digits++
+			case 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z':
+				letters++
+			}
+		}
+		if digits >= 3 && letters >= 3 {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	templateAction = regexp.MustCompile(`\{\{.*?\}\}`)
+	tokenLike      = regexp.MustCompile(`[A-Za-z0-9_\-]{20,}`)
+)

@@ -97,7 +97,7 @@ func TestOpenAIStreamBoundaries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			body := sseBody(openAIStreamBody, tt.eol)
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) { dribble(w, r, body, tt.pause) })
-			tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "gpt-4o-mini"})
+			tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "gpt-4o-mini"}})
 			var deltas []string
 			got, err := tg.(Streamer).SendStream(context.Background(), userConv("weather?"), func(d string) error {
 				deltas = append(deltas, d)
@@ -143,14 +143,14 @@ func TestOpenAIStreamRequest(t *testing.T) {
 		})
 	})
 	temp := 0.5
-	cfg := Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "gpt-4o-mini", Temperature: &temp, MaxTokens: 50, APIKeyEnv: "K"}
+	cfg := Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "gpt-4o-mini", Temperature: &temp, MaxTokens: 50, APIKeyEnv: "K"}}
 	env := fakeEnv(map[string]string{"K": "sk-test-abcdef"})
 	tg, _ := mustNew(t, cfg, env)
 	want, err := tg.Send(context.Background(), userConv("weather?"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Stream = true
+	cfg.Settings.(*OpenAIConfig).Stream = true
 	stg, _ := mustNew(t, cfg, env)
 	got, err := stg.Send(context.Background(), userConv("weather?"))
 	if err != nil {
@@ -258,7 +258,7 @@ func TestAnthropicStream(t *testing.T) {
 		}
 		dribble(w, r, strings.ReplaceAll(anthropicStreamBody, "\n", "\r\n"), midRune)
 	})
-	cfg := Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "claude-sonnet-4-5", APIKeyEnv: "AK"}
+	cfg := Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "claude-sonnet-4-5", APIKeyEnv: "AK"}}
 	env := fakeEnv(map[string]string{"AK": "ant-key-abcdef"})
 	tg, _ := mustNew(t, cfg, env)
 	want, err := tg.Send(context.Background(), Conversation{{Role: RoleSystem, Content: "be brief"}, {Role: RoleUser, Content: "weather?"}})
@@ -297,7 +297,7 @@ func TestAnthropicStream(t *testing.T) {
 	}
 
 	// With the stream setting, Send streams.
-	cfg.Stream = true
+	cfg.Settings.(*AnthropicConfig).Stream = true
 	stg, _ := mustNew(t, cfg, env)
 	got, err = stg.Send(context.Background(), userConv("weather?"))
 	if err != nil || got.Content != want.Content {
@@ -370,7 +370,7 @@ func TestStreamRetries(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var n atomic.Int32
 			srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) { tt.handle(n.Add(1), w, r) })
-			tg, sleeps := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", Stream: true, Retries: new(3)})
+			tg, sleeps := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(3)}, BaseURL: srv.URL, Model: "m", Stream: true}})
 			reply, err := tg.Send(context.Background(), userConv("x"))
 			if got := n.Load(); got != tt.requests {
 				t.Errorf("%d requests, want %d (waits %v)", got, tt.requests, sleeps.recorded())
@@ -398,7 +398,7 @@ func TestStreamTimeoutNotRetried(t *testing.T) {
 		dribble(w, r, "data: "+strings.Split(openAIStreamBody, "\n\n")[1]+"\n\n", nil)
 		<-r.Context().Done() // then nothing more, until the client gives up
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", Timeout: Duration(300 * time.Millisecond), Retries: new(3)})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Timeout: Duration(300 * time.Millisecond), Retries: new(3)}, BaseURL: srv.URL, Model: "m"}})
 	var deltas []string
 	_, err := tg.(Streamer).SendStream(context.Background(), userConv("x"), func(d string) error { deltas = append(deltas, d); return nil })
 	var se *StreamError
@@ -419,7 +419,7 @@ func TestStreamCallbackError(t *testing.T) {
 		n.Add(1)
 		dribble(w, r, sseBody(openAIStreamBody, "\n"), nil)
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}})
 	// Even an error that looks transient is the caller's, never retried.
 	stop := &HTTPError{Status: 503}
 	_, err := tg.(Streamer).SendStream(context.Background(), userConv("x"), func(string) error { return stop })
@@ -446,7 +446,7 @@ func TestStreamRedactsDeltas(t *testing.T) {
 	}
 	body.WriteString(`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\ndata: [DONE]\n\n")
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) { dribble(w, r, body.String(), nil) })
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K"}, fakeEnv(map[string]string{"K": key}))
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m", APIKeyEnv: "K"}}, fakeEnv(map[string]string{"K": key}))
 	var deltas []string
 	reply, err := tg.(Streamer).SendStream(context.Background(), userConv("x"), func(d string) error { deltas = append(deltas, d); return nil })
 	if err != nil {
@@ -469,7 +469,7 @@ func TestStreamServerIgnoresStream(t *testing.T) {
 		_, _ = io.WriteString(w, "\r\n  ")
 		writeJSON(w, 200, completion("whole", nil))
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}})
 	var deltas []string
 	reply, err := tg.(Streamer).SendStream(context.Background(), userConv("x"), func(d string) error { deltas = append(deltas, d); return nil })
 	if err != nil || reply.Content != "whole" || reply.Usage != (Usage{11, 7}) || len(deltas) != 1 || deltas[0] != "whole" {
@@ -481,7 +481,7 @@ func TestStreamBadStatus(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		writeJSON(w, 401, map[string]any{"error": map[string]any{"message": "Incorrect API key provided: sk-wrong-999999"}})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "m", APIKeyEnv: "AK"}, fakeEnv(map[string]string{"AK": "sk-wrong-999999"}))
+	tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "m", APIKeyEnv: "AK"}}, fakeEnv(map[string]string{"AK": "sk-wrong-999999"}))
 	_, err := tg.(Streamer).SendStream(context.Background(), userConv("x"), nil)
 	var he *HTTPError
 	if !errors.As(err, &he) || he.Status != 401 || strings.Contains(err.Error(), "sk-wrong-999999") || !strings.Contains(err.Error(), "check the API key in environment variable AK") {

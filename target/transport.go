@@ -143,37 +143,43 @@ type transport struct {
 	promptTokens, completionTokens atomic.Int64
 }
 
-// newTransport applies the defaults of cfg. secrets are redacted from
-// every error; empty and very short ones are ignored, since redacting
+// newTransport applies the shared settings of s. secrets are redacted
+// from every error and reply; so are the credentials in the URLs s
+// configures. Empty and very short secrets are ignored, since redacting
 // them would mangle ordinary text.
-func newTransport(cfg Config, o options, keyEnv string, secrets []string) *transport {
+func newTransport(s Settings, o *Env, keyEnv string, secrets []string) *transport {
+	c := s.Base()
 	t := &transport{
 		client:  o.client,
-		timeout: time.Duration(cfg.Timeout),
+		timeout: time.Duration(c.Timeout),
 		retries: DefaultRetries,
 		logger:  o.logger,
 		sleep:   o.sleep,
 		jitter:  o.jitter,
 		keyEnv:  keyEnv,
-		target:  cfg.displayName(),
+		target:  displayName(s),
 	}
 	if t.timeout == 0 {
 		t.timeout = DefaultTimeout
 	}
-	if cfg.Retries != nil {
-		t.retries = max(*cfg.Retries, 0) // Validate rejected negatives
+	if c.Retries != nil {
+		t.retries = max(*c.Retries, 0) // Validate rejected negatives
 	}
-	if cfg.RPS > 0 {
-		t.limiter = rate.NewLimiter(rate.Limit(cfg.RPS), 1)
+	if c.RPS > 0 {
+		t.limiter = rate.NewLimiter(rate.Limit(c.RPS), 1)
 	}
 	switch {
-	case cfg.MaxInFlight == 0:
+	case c.MaxInFlight == 0:
 		t.slots = make(chan struct{}, DefaultMaxInFlight)
-	case cfg.MaxInFlight > 0:
-		t.slots = make(chan struct{}, cfg.MaxInFlight)
+	case c.MaxInFlight > 0:
+		t.slots = make(chan struct{}, c.MaxInFlight)
 	}
-	secrets = append(slices.Clone(secrets), urlSecrets(cfg.BaseURL)...)
-	secrets = append(secrets, urlSecrets(cfg.URL)...)
+	secrets = slices.Clone(secrets)
+	if u, ok := s.(interface{ configuredURLs() []string }); ok {
+		for _, raw := range u.configuredURLs() {
+			secrets = append(secrets, urlSecrets(raw)...)
+		}
+	}
 	t.secrets = secretReplacer(secrets)
 	return t
 }
@@ -220,9 +226,7 @@ func urlSecrets(raw string) []string {
 		out = append(out, p)
 	}
 	for name, vals := range u.Query() {
-		n := strings.ToLower(name)
-		if strings.Contains(n, "key") || strings.Contains(n, "token") || strings.Contains(n, "secret") ||
-			strings.Contains(n, "sig") || strings.Contains(n, "pass") || n == "code" {
+		if credentialParam(name) {
 			out = append(out, vals...)
 		}
 	}

@@ -17,7 +17,7 @@ func TestURLCredentialsRedacted(t *testing.T) {
 	}))
 	defer srv.Close()
 	u := strings.Replace(srv.URL, "http://", "http://alice:hunter2pass@", 1)
-	tg, err := New(Config{Type: TypeOpenAI, BaseURL: u + "/v1?api_key=QSKEY12345", Model: "m", Retries: new(0)})
+	tg, err := New(Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(0)}, BaseURL: u + "/v1?api_key=QSKEY12345", Model: "m"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +37,7 @@ func TestHTTPEndSession(t *testing.T) {
 		w.Write([]byte(`{"reply":"ok"}`))
 	}))
 	defer srv.Close()
-	tg, err := New(Config{Type: TypeHTTP, URL: srv.URL, Body: `{"s": {{json .Session}}, "q": {{json .Prompt}}}`,
-		ResponsePath: "reply", Session: SessionConfig{Mode: SessionGenerate}})
+	tg, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: srv.URL, Body: `{"s": {{json .Session}}, "q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: SessionGenerate}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +69,7 @@ func TestHTTPSessionTimeoutNotRetried(t *testing.T) {
 		calls int32
 	}{{"", 2}, {SessionGenerate, 1}} {
 		calls.Store(0)
-		tg, err := New(Config{Type: TypeHTTP, URL: srv.URL, Body: `{"s": {{json .Session}}, "q": {{json .Prompt}}}`,
-			ResponsePath: "reply", Session: SessionConfig{Mode: tt.mode}, Retries: new(1), Timeout: Duration(50 * time.Millisecond)},
+		tg, err := New(Config{Type: TypeHTTP, Settings: &HTTPConfig{Common: Common{Retries: new(1), Timeout: Duration(50 * time.Millisecond)}, URL: srv.URL, Body: `{"s": {{json .Session}}, "q": {{json .Prompt}}}`, ResponsePath: "reply", Session: SessionConfig{Mode: tt.mode}}},
 			withSleep(func(context.Context, time.Duration) error { return nil }))
 		if err != nil {
 			t.Fatal(err)

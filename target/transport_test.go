@@ -70,7 +70,7 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := statusSequence(t, tt.steps)
-			tg, rec := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", Retries: tt.retries})
+			tg, rec := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: tt.retries}, BaseURL: srv.URL, Model: "m"}})
 			_, err := tg.Send(context.Background(), userConv("x"))
 			if tt.wantErr == 0 && err != nil {
 				t.Fatalf("Send: %v", err)
@@ -104,7 +104,7 @@ func TestRetryConnectionError(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {})
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	tg, rec := mustNew(t, Config{Type: TypeOpenAI, BaseURL: url, Model: "m", Retries: new(2)})
+	tg, rec := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(2)}, BaseURL: url, Model: "m"}})
 	_, err := tg.Send(context.Background(), userConv("x"))
 	var ce *ConnError
 	if !errors.As(err, &ce) {
@@ -123,7 +123,7 @@ func TestCancelStopsRetryWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The sleep cancels the context and reports it, as a real wait would.
 	sleep := func(ctx context.Context, d time.Duration) error { cancel(); <-ctx.Done(); return ctx.Err() }
-	tg, err := New(Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m"}, withSleep(sleep))
+	tg, err := New(Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m"}}, withSleep(sleep))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestInFlightCap(t *testing.T) {
 		cur.Add(-1)
 		writeJSON(w, 200, completion("ok", nil))
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", MaxInFlight: limit})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{MaxInFlight: limit}, BaseURL: srv.URL, Model: "m"}})
 	tr := tg.(*openAI).tr
 	release := sync.OnceFunc(func() { close(gate) })
 	t.Cleanup(release) // unblocks the server if the test fails early
@@ -202,7 +202,7 @@ func TestRateLimit(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { writeJSON(w, 200, completion("ok", nil)) })
 	// One request per 1000 s: the first passes, the second cannot get a
 	// token before its deadline, and the limiter says so at once.
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", RPS: 0.001})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{RPS: 0.001}, BaseURL: srv.URL, Model: "m"}})
 	if _, err := tg.Send(context.Background(), userConv("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		msg := "bad key " + r.Header.Get("Authorization") + " for tenant " + r.Header.Get("X-Tenant-Token")
 		writeJSON(w, 401, map[string]any{"error": map[string]any{"message": msg}})
 	})
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY",
-		Headers: map[string]string{"X-Tenant-Token": "${TENANT}"}},
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: srv.URL, Model: "m", APIKeyEnv: "KEY", Headers: map[string]string{"X-Tenant-Token": "${TENANT}"}}},
 		fakeEnv(map[string]string{"KEY": key, "TENANT": hdr}))
 	_, err := tg.Send(context.Background(), userConv("x"))
 	if err == nil {
@@ -318,7 +317,7 @@ func TestCrossHostRedirectNotFollowed(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		http.Redirect(w, r, other.URL+"/v1/messages", http.StatusTemporaryRedirect)
 	})
-	tg, _ := mustNew(t, Config{Type: TypeAnthropic, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K"},
+	tg, _ := mustNew(t, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: srv.URL, Model: "m", APIKeyEnv: "K"}},
 		fakeEnv(map[string]string{"K": "ant-secret-key"}))
 	_, err := tg.Send(context.Background(), userConv("x"))
 	var he *HTTPError
@@ -332,7 +331,7 @@ func TestCrossHostRedirectNotFollowed(t *testing.T) {
 
 func TestCancelStopsSlotWait(t *testing.T) {
 	srv := newFakeServer(t, func(w http.ResponseWriter, r *http.Request, body []byte) { writeJSON(w, 200, completion("ok", nil)) })
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", MaxInFlight: 1})
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{MaxInFlight: 1}, BaseURL: srv.URL, Model: "m"}})
 	tr := tg.(*openAI).tr
 	tr.slots <- struct{}{} // the only slot is busy
 	ctx, cancel := context.WithCancel(context.Background())
@@ -353,7 +352,7 @@ func TestRetryLogsWithoutSecrets(t *testing.T) {
 	})
 	var logs strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	tg, _ := mustNew(t, Config{Type: TypeOpenAI, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K", Retries: new(1)},
+	tg, _ := mustNew(t, Config{Type: TypeOpenAI, Settings: &OpenAIConfig{Common: Common{Retries: new(1)}, BaseURL: srv.URL, Model: "m", APIKeyEnv: "K"}},
 		fakeEnv(map[string]string{"K": key}), WithLogger(logger))
 	if _, err := tg.Send(context.Background(), userConv("x")); err == nil {
 		t.Fatal("Send succeeded against a 503")

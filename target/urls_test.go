@@ -56,18 +56,22 @@ func TestBaseURLWithQuery(t *testing.T) {
 		wantPath  string
 		wantQuery url.Values
 	}{
-		{"openai", okOpenAI, func(b string) Config { return Config{Type: TypeOpenAI, BaseURL: b, Model: "m"} },
+		{"openai", okOpenAI, func(b string) Config {
+			return Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: b, Model: "m"}}
+		},
 			"/v1?api_key=K&x=1", "/v1/chat/completions", url.Values{"api_key": {"K"}, "x": {"1"}}},
-		{"anthropic", okAnthropic, func(b string) Config { return Config{Type: TypeAnthropic, BaseURL: b, Model: "m"} },
+		{"anthropic", okAnthropic, func(b string) Config {
+			return Config{Type: TypeAnthropic, Settings: &AnthropicConfig{BaseURL: b, Model: "m"}}
+		},
 			"/?gateway=eu", "/v1/messages", url.Values{"gateway": {"eu"}}},
 		{"azure merges api-version", okOpenAI, func(b string) Config {
-			return Config{Type: TypeOpenAI, BaseURL: b, Deployment: "gpt", APIVersion: "2024-06-01", APIKeyEnv: "K"}
+			return Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: b, Deployment: "gpt", APIVersion: "2024-06-01", APIKeyEnv: "K"}}
 		}, "/?tenant=t1", "/openai/deployments/gpt/chat/completions", url.Values{"tenant": {"t1"}, "api-version": {"2024-06-01"}}},
 		{"azure keeps the base url's api-version", okOpenAI, func(b string) Config {
-			return Config{Type: TypeOpenAI, BaseURL: b, Deployment: "gpt", APIKeyEnv: "K"}
+			return Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: b, Deployment: "gpt", APIKeyEnv: "K"}}
 		}, "?api-version=2025-01-01-preview", "/openai/deployments/gpt/chat/completions", url.Values{"api-version": {"2025-01-01-preview"}}},
 		{"azure default api-version", okOpenAI, func(b string) Config {
-			return Config{Type: TypeOpenAI, BaseURL: b, Deployment: "gpt", APIKeyEnv: "K"}
+			return Config{Type: TypeOpenAI, Settings: &OpenAIConfig{BaseURL: b, Deployment: "gpt", APIKeyEnv: "K"}}
 		}, "/", "/openai/deployments/gpt/chat/completions", url.Values{"api-version": {DefaultAzureAPIVersion}}},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/redoubt-sec/redoubt/internal/demo"
@@ -271,7 +272,7 @@ func (r *runner) loadRun(ctx context.Context) error {
 		r.cfg = given
 		r.cfg.Target = *info.TargetConfig
 		if !targetComplete(r.cfg.Target) {
-			return usagef("cannot resume run %s: its %s target's command, URL or body is not stored (it may hold secrets); give the target again (--target %s ...) or --config FILE", info.ID, r.cfg.Target.Type, r.cfg.Target.Type)
+			return usagef("cannot resume run %s: its %s target's %s not stored (they may hold secrets); give the target again (--target %s ...) or --config FILE", info.ID, r.cfg.Target.Type, strings.Join(r.cfg.Target.Withheld, ", "), r.cfg.Target.Type)
 		}
 	}
 	// Where results go and how hard to push are the caller's to change.

@@ -173,7 +173,9 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 		}
 		cfg = *c
 	}
-	mergeFlags(&cfg, f, changed)
+	if err := mergeFlags(&cfg, f, changed); err != nil {
+		return usageErr(err)
+	}
 
 	failUnder := f.failUnder
 	if !changed("fail-under") && cfg.FailUnder != nil {
@@ -302,16 +304,23 @@ func resumeHint(res *app.RedteamResult, cfg app.Config) string {
 }
 
 // mergeFlags applies flags that were given explicitly over the config file.
-func mergeFlags(c *app.Config, f redteamFlags, changed func(string) bool) {
+// A target flag the target's type has no setting for is an error.
+func mergeFlags(c *app.Config, f redteamFlags, changed func(string) bool) error {
 	set := func(name string, apply func()) {
 		if changed(name) {
 			apply()
 		}
 	}
-	set("target", func() { c.Target.Type = f.targetType })
-	set("base-url", func() { c.Target.BaseURL = f.baseURL })
-	set("model", func() { c.Target.Model = f.model })
-	set("api-key-env", func() { c.Target.APIKeyEnv = f.apiKeyEnv })
+	var errs []error
+	setTarget := func(name string, apply func() error) {
+		if changed(name) {
+			errs = append(errs, apply())
+		}
+	}
+	setTarget("target", func() error { return c.Target.SetType(f.targetType) })
+	setTarget("base-url", func() error { return c.Target.Override("base_url", f.baseURL) })
+	setTarget("model", func() error { return c.Target.Override("model", f.model) })
+	setTarget("api-key-env", func() error { return c.Target.Override("api_key_env", f.apiKeyEnv) })
 	set("seed", func() { c.Seed = &f.seed })
 	set("out", func() { c.Out = f.out })
 	set("db", func() { c.DB = f.db })
@@ -331,15 +340,9 @@ func mergeFlags(c *app.Config, f redteamFlags, changed func(string) bool) {
 		c.Dataset.Path = f.dataset
 	})
 	if len(f.command) > 0 {
-		c.Target.Command = f.command
+		errs = append(errs, c.Target.Override("command", f.command))
 	}
-	if c.Target.Type == target.TypeHTTP && changed("base-url") {
-		// For an app endpoint the "base URL" is the URL itself.
-		c.Target.URL, c.Target.BaseURL = c.Target.BaseURL, ""
-		if c.Target.Body == "" {
-			c.Target.Body = `{"prompt": {{json .Prompt}}}`
-		}
-	}
+	return errors.Join(errs...)
 }
 
 func writePlan(e *env, probes []redteam.Probe) error {

@@ -45,14 +45,13 @@ func sampleRun(id string, started time.Time) redteam.RunInfo {
 		ID:      id,
 		Started: started,
 		Target:  "demo",
-		TargetConfig: &target.Config{
-			Type:        "openai",
+		TargetConfig: &target.Config{Type: "openai", Settings: &target.OpenAIConfig{
+			Common:      target.Common{Timeout: target.Duration(30 * time.Second)},
 			BaseURL:     "http://127.0.0.1:11434/v1",
 			Model:       "llama3",
 			APIKeyEnv:   "OLLAMA_KEY",
 			Temperature: new(0.2),
-			Timeout:     target.Duration(30 * time.Second),
-		},
+		}},
 		ConfigPath: "redoubt.yaml",
 		Seed:       42,
 		Options: redteam.PlanOptions{
