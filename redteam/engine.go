@@ -2,6 +2,7 @@ package redteam
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -102,7 +103,8 @@ func (e *Engine) Execute(ctx context.Context, run RunInfo, probes []Probe, done 
 					typ = EventProbeErrored
 					log.Debug("probe errored", "probe", p.ID, "reason", c.Verdict.Reason)
 				}
-				emit(Event{Type: typ, ProbeID: p.ID, Case: &c})
+				raw, _ := json.Marshal(c) // a Case always encodes; nil makes handlers encode it
+				emit(Event{Type: typ, ProbeID: p.ID, Case: &c, CaseJSON: raw})
 				if err := breaker.record(targetErr, c.Verdict.Reason); err != nil {
 					cancel(err)
 				}

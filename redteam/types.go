@@ -1,6 +1,7 @@
 package redteam
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/redoubt-sec/redoubt/redteam/judge"
@@ -154,6 +155,12 @@ type Event struct {
 	Reply   *target.Reply `json:"reply,omitempty"`
 	// Case is set on verdict and probe_errored: the whole finished probe.
 	Case *Case `json:"case,omitempty"`
+	// CaseJSON is Case encoded as JSON. The engine makes it in the worker
+	// that played the probe, so that handlers that store or log the case
+	// (the store, the event log) do not each encode it again on the one
+	// goroutine that runs a run's handlers. It is not part of the event's
+	// own encoding.
+	CaseJSON json.RawMessage `json:"-"`
 }
 
 // Handler receives a run's events, one at a time, in order, from one

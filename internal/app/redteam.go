@@ -445,8 +445,14 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	}
 
 	// The store commits first; the log writes what the store has
-	// committed; live handlers see it last.
-	chain := redteam.Handlers(append([]redteam.Handler{store.NewHandler(ctx, r.st, info.ID), log}, r.req.Handlers...)...)
+	// committed; the results and live handlers see it last. The results
+	// are gathered from the stream (and what was stored before), not read
+	// back from the store at the end.
+	results := &report.Collector{}
+	for i := range stored {
+		results.Add(&stored[i])
+	}
+	chain := redteam.Handlers(append([]redteam.Handler{store.NewHandler(ctx, r.st, info.ID), log, results}, r.req.Handlers...)...)
 	runCtx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
 	renewDone := r.renew(runCtx, stopRun, owner)
@@ -500,11 +506,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	if err := r.st.Release(bg, info.ID, owner, status, info.Finished); err != nil {
 		return nil, errors.Join(runErr, err)
 	}
-	cases, err := r.st.Cases(bg, info.ID)
-	if err != nil {
-		return nil, errors.Join(runErr, err)
-	}
-	res := &RedteamResult{Run: *info, Results: report.Build(*info, cases, r.frames...), TargetStored: targetComplete(*info.TargetConfig)}
+	res := &RedteamResult{Run: *info, Results: results.Results(*info, r.frames...), TargetStored: targetComplete(*info.TargetConfig)}
 	if res.Path, err = report.WriteFile(out, res.Results); err != nil {
 		return nil, errors.Join(runErr, err)
 	}

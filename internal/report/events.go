@@ -141,8 +141,26 @@ func scanLog(path, runID string) (other string, keep int64, logged map[string]bo
 }
 
 // Handle implements redteam.Handler: the event is encoded into the buffer.
+// A case the engine already encoded (Event.CaseJSON) is spliced in, not
+// encoded again.
 func (l *EventLog) Handle(ev redteam.Event) error {
-	return l.enc.Encode(ev)
+	if ev.Case == nil || len(ev.CaseJSON) == 0 {
+		return l.enc.Encode(ev)
+	}
+	ev.Case = nil
+	start := l.buf.Len()
+	if err := l.enc.Encode(ev); err != nil {
+		return err
+	}
+	// The encoder wrote {...}\n: the case goes before the closing brace.
+	l.buf.Truncate(l.buf.Len() - 2)
+	if l.buf.Len() > start+1 {
+		l.buf.WriteByte(',')
+	}
+	l.buf.WriteString(`"case":`)
+	l.buf.Write(ev.CaseJSON)
+	l.buf.WriteString("}\n")
+	return nil
 }
 
 // Flush implements redteam.Flusher: the buffered lines are written.

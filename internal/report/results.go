@@ -37,30 +37,34 @@ type CaseResult struct {
 	Usage         target.Usage     `json:"usage"`
 }
 
-// Build assembles results from a run and its cases (in plan order).
-// summary.by_framework tallies the cases by the categories of each of
-// frameworks (an empty list when none are given).
+// Build assembles results from a run and its cases (in any order; they
+// are sorted into plan order). summary.by_framework tallies the cases by
+// the categories of each of frameworks (an empty list when none are given).
 func Build(run redteam.RunInfo, cases []redteam.Case, frameworks ...catalog.Framework) Results {
-	r := Results{Run: run, Summary: redteam.Summarize(cases), Cases: make([]CaseResult, len(cases))}
-	r.Summary.ByFramework = redteam.SummarizeFrameworks(cases, frameworks)
-	for i, c := range cases {
-		turns := c.Turns
-		if turns == nil {
-			turns = []target.Message{}
-		}
-		r.Cases[i] = CaseResult{
-			ID:            c.Probe.ID,
-			Vulnerability: c.Probe.Vulnerability,
-			Type:          c.Probe.Type,
-			Attack:        c.Probe.Attack,
-			Severity:      c.Probe.Severity,
-			Goal:          c.Probe.Goal,
-			Turns:         turns,
-			Verdict:       c.Verdict,
-			Usage:         c.Usage,
-		}
+	var c Collector
+	for i := range cases {
+		c.Add(&cases[i])
 	}
-	return r
+	return c.Results(run, frameworks...)
+}
+
+// caseResult is what results.json shows of a finished probe.
+func caseResult(c *redteam.Case) CaseResult {
+	turns := c.Turns
+	if turns == nil {
+		turns = []target.Message{}
+	}
+	return CaseResult{
+		ID:            c.Probe.ID,
+		Vulnerability: c.Probe.Vulnerability,
+		Type:          c.Probe.Type,
+		Attack:        c.Probe.Attack,
+		Severity:      c.Probe.Severity,
+		Goal:          c.Probe.Goal,
+		Turns:         turns,
+		Verdict:       c.Verdict,
+		Usage:         c.Usage,
+	}
 }
 
 // WriteJSON writes results as indented JSON.

@@ -15,7 +15,7 @@ type Handler struct {
 	st    Store
 	run   string
 	ctx   context.Context
-	cases []redteam.Case
+	cases []Record
 }
 
 // NewHandler returns a handler that saves the cases of run in st. Saving
@@ -33,7 +33,7 @@ var (
 // Handle implements redteam.Handler.
 func (h *Handler) Handle(ev redteam.Event) error {
 	if (ev.Type == redteam.EventVerdict || ev.Type == redteam.EventProbeErrored) && ev.Case != nil {
-		h.cases = append(h.cases, *ev.Case)
+		h.cases = append(h.cases, Record{Case: ev.Case, JSON: ev.CaseJSON})
 	}
 	return nil
 }

@@ -285,11 +285,11 @@ func (s *SQLite) CreateRun(ctx context.Context, run redteam.RunInfo) error {
 
 // SaveCase implements Store. The case is committed when it returns nil.
 func (s *SQLite) SaveCase(ctx context.Context, runID string, c redteam.Case) error {
-	return s.saveCase(ctx, s.save, runID, c)
+	return s.saveCase(ctx, s.save, runID, Record{Case: &c})
 }
 
 // SaveCases implements Store: one transaction, so a batch costs one commit.
-func (s *SQLite) SaveCases(ctx context.Context, runID string, cs []redteam.Case) (err error) {
+func (s *SQLite) SaveCases(ctx context.Context, runID string, cs []Record) (err error) {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -316,15 +316,19 @@ func (s *SQLite) SaveCases(ctx context.Context, runID string, cs []redteam.Case)
 
 // saveCase inserts or replaces one case with stmt (the writer's, or a
 // transaction's copy of it).
-func (s *SQLite) saveCase(ctx context.Context, stmt *sql.Stmt, runID string, c redteam.Case) error {
-	if runID == "" || c.Probe.ID == "" {
-		return fmt.Errorf("store: save case: run id %q and probe id %q must both be set", runID, c.Probe.ID)
+func (s *SQLite) saveCase(ctx context.Context, stmt *sql.Stmt, runID string, r Record) error {
+	c := r.Case
+	if c == nil || runID == "" || c.Probe.ID == "" {
+		return fmt.Errorf("store: save case: a run id and a case with a probe id must be set (run %q)", runID)
 	}
-	data, err := json.Marshal(c)
-	if err != nil {
-		return fmt.Errorf("store: save case %s of run %q: encode: %w", c.Probe.ID, runID, err)
+	data := r.JSON
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(c); err != nil {
+			return fmt.Errorf("store: save case %s of run %q: encode: %w", c.Probe.ID, runID, err)
+		}
 	}
-	_, err = stmt.ExecContext(ctx, runID, c.Probe.ID, c.Probe.Seq, c.Probe.Vulnerability,
+	_, err := stmt.ExecContext(ctx, runID, c.Probe.ID, c.Probe.Seq, c.Probe.Vulnerability,
 		c.Probe.Type, c.Probe.Attack, string(c.Verdict.Outcome), string(data))
 	switch {
 	case err == nil:

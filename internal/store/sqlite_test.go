@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -769,12 +770,14 @@ func TestSaveCasesIsOneTransaction(t *testing.T) {
 	if err := s.CreateRun(ctx, sampleRun("r1", base)); err != nil {
 		t.Fatal(err)
 	}
-	ok := []redteam.Case{sampleCase("p-1", 1, judge.Pass), sampleCase("p-2", 2, judge.Fail)}
+	c1, c2, c3 := sampleCase("p-1", 1, judge.Pass), sampleCase("p-2", 2, judge.Fail), sampleCase("p-3", 3, judge.Pass)
+	pre, _ := json.Marshal(c2)
+	ok := []Record{{Case: &c1}, {Case: &c2, JSON: pre}}
 	if err := s.SaveCases(ctx, "r1", ok); err != nil {
 		t.Fatal(err)
 	}
 	// A bad case fails the whole batch: the good one in it is not saved.
-	bad := []redteam.Case{sampleCase("p-3", 3, judge.Pass), {}}
+	bad := []Record{{Case: &c3}, {Case: &redteam.Case{}}}
 	if err := s.SaveCases(ctx, "r1", bad); err == nil {
 		t.Fatal("a batch with an invalid case was saved")
 	}
@@ -784,6 +787,8 @@ func TestSaveCasesIsOneTransaction(t *testing.T) {
 	}
 	if len(cases) != 2 {
 		t.Errorf("%d cases stored, want the 2 of the good batch", len(cases))
+	} else if diff := cmp.Diff([]redteam.Case{c1, c2}, cases); diff != "" {
+		t.Errorf("saved cases, one encoded by the store and one given encoded (-want +got):\n%s", diff)
 	}
 	if err := s.SaveCases(ctx, "nope", ok); !errors.Is(err, ErrNotFound) {
 		t.Errorf("saving into an unknown run: %v, want ErrNotFound", err)

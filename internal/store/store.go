@@ -25,6 +25,13 @@ import (
 // does not exist.
 var ErrNotFound = errors.New("not found")
 
+// Record is a case to save, with its JSON encoding when the caller already
+// has it (the engine encodes each finished case once, for every handler).
+type Record struct {
+	Case *redteam.Case
+	JSON []byte // nil: the store encodes Case
+}
+
 // ErrLeased is returned, wrapped with who holds the run and until when,
 // when another process is running the run that Acquire asked for.
 var ErrLeased = errors.New("run is in use by another process")
@@ -83,7 +90,7 @@ type Store interface {
 	// ErrNotFound if the run does not exist.
 	SaveCase(ctx context.Context, runID string, c redteam.Case) error
 	// SaveCases stores several cases in one transaction: all or none.
-	SaveCases(ctx context.Context, runID string, cs []redteam.Case) error
+	SaveCases(ctx context.Context, runID string, cs []Record) error
 	// Acquire leases the run to owner for ttl and marks it running. It
 	// fails with ErrLeased if another owner holds a lease that has not
 	// lapsed, and with ErrNotFound if the run does not exist.
