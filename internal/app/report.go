@@ -95,3 +95,21 @@ func reportFrameworks(run redteam.RunInfo) []catalog.Framework {
 	}
 	return fws
 }
+
+// Runs lists up to limit runs of the store at dsn (all when limit <= 0),
+// newest first, with their progress and outcomes.
+func Runs(ctx context.Context, dsn string, limit int) ([]store.RunSummary, error) {
+	if dsn == "" {
+		dsn = DefaultStore
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	runs, err := st.Runs(ctx, limit)
+	if runs == nil && err == nil {
+		runs = []store.RunSummary{}
+	}
+	return runs, err
+}

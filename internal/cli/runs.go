@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/redoubt-sec/redoubt/internal/app"
-	"github.com/redoubt-sec/redoubt/internal/store"
 )
 
 func newRunsCmd(e *env) *cobra.Command {
@@ -27,19 +26,11 @@ Use a run's ID (or a unique prefix of it) with 'redoubt redteam --resume'.`,
 			if format != "text" && format != "json" {
 				return usagef("--format must be text or json, got %q", format)
 			}
-			st, err := store.Open(cmd.Context(), db)
-			if err != nil {
-				return &exitError{code: ExitFailure, err: err}
-			}
-			defer st.Close()
-			runs, err := st.Runs(cmd.Context(), limit)
+			runs, err := app.Runs(cmd.Context(), db, limit)
 			if err != nil {
 				return &exitError{code: ExitFailure, err: err}
 			}
 			if format == "json" {
-				if runs == nil {
-					runs = []store.RunSummary{}
-				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				return enc.Encode(runs)
