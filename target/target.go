@@ -3,6 +3,12 @@
 // provider for each kind of endpoint (OpenAI-compatible, Anthropic, templated
 // HTTP, a local command, a Go function, and the built-in demo app).
 //
+// Each provider registers itself once (Register) with its own settings
+// struct, which embeds the settings all share (Common); a Config names the
+// type and holds that type's settings, and New builds it. Adding a provider
+// is a file of its own (settings, constructor, one Register call) and its
+// rows in docs/configuration.md: nothing else lists the providers.
+//
 // Everything a target returns is attacker-controlled text. Callers must treat
 // Reply content as data: never execute it, never pass it to a shell, and
 // escape it before rendering it as HTML.
