@@ -117,10 +117,20 @@ type Overrider interface {
 
 // kind is the type name: Type, or the registered type of Settings.
 func (c Config) kind() string {
-	if c.Type != "" || c.Settings == nil {
+	if c.Type != "" || !present(c.Settings) {
 		return c.Type
 	}
 	return typeOfSettings(c.Settings)
+}
+
+// present reports whether s holds settings: not nil, and not a nil
+// pointer (a Config built as Config{Settings: (*HTTPConfig)(nil)}).
+func present(s Settings) bool {
+	if s == nil {
+		return false
+	}
+	v := reflect.ValueOf(s)
+	return v.Kind() != reflect.Pointer || !v.IsNil()
 }
 
 // settings returns the provider and its settings (fresh defaults when
@@ -134,7 +144,7 @@ func (c Config) settings() (Provider, Settings, error) {
 	if !ok {
 		return Provider{}, nil, fmt.Errorf("type %q is unknown%s", kind, suggest.HintOrList(kind, Types()))
 	}
-	if c.Settings == nil {
+	if !present(c.Settings) {
 		return p, p.Settings(), nil
 	}
 	if got := typeOfSettings(c.Settings); got != kind {
@@ -167,7 +177,7 @@ func (c Config) Validate() error {
 // DisplayName is the target's name: Name, or one derived from what it
 // points at ("openai:llama3", "http:app.example.com", "exec:./bot").
 func (c Config) DisplayName() string {
-	if c.Settings != nil {
+	if present(c.Settings) {
 		if n := c.Settings.Base().Name; n != "" {
 			return n
 		}
@@ -193,7 +203,7 @@ func displayName(s Settings) string {
 // that holds them.
 func (c Config) WithoutSecrets() Config {
 	out := Config{Type: c.kind(), Withheld: slices.Clone(c.Withheld)}
-	if c.Settings != nil {
+	if present(c.Settings) {
 		s, withheld := c.Settings.WithoutSecrets()
 		out.Settings = s
 		out.Withheld = append(out.Withheld, withheld...)
@@ -211,12 +221,12 @@ func (c *Config) SetType(kind string) error {
 	if !ok {
 		return fmt.Errorf("target type %q is unknown%s", kind, suggest.HintOrList(kind, Types()))
 	}
-	if c.kind() == kind && c.Settings != nil {
+	if c.kind() == kind && present(c.Settings) {
 		c.Type = kind
 		return nil
 	}
 	next := p.Settings()
-	if c.Settings != nil {
+	if present(c.Settings) && reflect.ValueOf(c.Settings).Kind() == reflect.Pointer {
 		from := reflect.ValueOf(c.Settings).Elem()
 		to := reflect.ValueOf(next).Elem()
 		for _, f := range settingFields(from.Type()) {

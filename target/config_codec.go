@@ -110,11 +110,11 @@ func unknownKey(k *yaml.Node, prefix, kind string, fields []settingField) string
 // reads. Withheld is not written: a configuration file has no such key.
 func (c Config) MarshalYAML() (any, error) {
 	kind := c.kind()
-	if kind == "" && c.Settings == nil {
+	if kind == "" && !present(c.Settings) {
 		return nil, nil
 	}
 	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	if c.Settings != nil {
+	if present(c.Settings) {
 		if err := n.Encode(c.Settings); err != nil {
 			return nil, err
 		}
@@ -134,7 +134,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 	kind, _ := json.Marshal(c.kind())
 	b.WriteString(`{"type":`)
 	b.Write(kind)
-	if c.Settings != nil && !reflect.ValueOf(c.Settings).IsNil() {
+	if present(c.Settings) {
 		raw, err := json.Marshal(c.Settings)
 		if err != nil {
 			return nil, fmt.Errorf("target settings: %w", err)

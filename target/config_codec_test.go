@@ -261,6 +261,8 @@ func TestWithoutSecrets(t *testing.T) {
 			Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://app.example/chat/{{.Session}}?sid={{urlquery .Session}}&k=${K}&key=${APIKEY}",
 				Headers: map[string]string{"X-Token": "${APP_TOKEN}"}}},
 			[]string{"body", "headers.X-Static", "url"}},
+		{"http template values kept", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://app.example/chat?token={{.Session}}&auth=${AUTH}&secret="}},
+			Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://app.example/chat?token={{.Session}}&auth=${AUTH}&secret="}}, nil},
 		{"http body kept", Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://app.example/chat", Body: `{"prompt": {{json .Prompt}}, "user": "${USER_ID}"}`}},
 			Config{Type: TypeHTTP, Settings: &HTTPConfig{URL: "https://app.example/chat", Body: `{"prompt": {{json .Prompt}}, "user": "${USER_ID}"}`}}, nil},
 		{"exec token-like argument", Config{Type: TypeExec, Settings: &ExecConfig{Command: []string{"./agent", "--id", "a8Fk29dLq0Zx7Vb3NmW1"}, Env: map[string]string{"K": "${K}", "MODE": "test"}}},
@@ -464,5 +466,29 @@ func TestDisplayName(t *testing.T) {
 		if got := tt.cfg.DisplayName(); got != tt.want {
 			t.Errorf("DisplayName(%+v) = %q, want %q", tt.cfg, got, tt.want)
 		}
+	}
+}
+
+// A nil settings pointer is the type's defaults, never a panic.
+func TestConfigNilSettings(t *testing.T) {
+	c := Config{Type: TypeHTTP, Settings: (*HTTPConfig)(nil)}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "url is required") {
+		t.Errorf("Validate: %v", err)
+	}
+	if got := c.DisplayName(); got != "http" {
+		t.Errorf("DisplayName = %q", got)
+	}
+	if b, err := json.Marshal(c); err != nil || string(b) != `{"type":"http"}` {
+		t.Errorf("JSON %s, %v", b, err)
+	}
+	if s := c.WithoutSecrets(); s.Type != TypeHTTP || len(s.Withheld) != 0 {
+		t.Errorf("WithoutSecrets = %+v", s)
+	}
+	if err := c.Override("url", "http://h/chat"); err != nil || c.Settings.(*HTTPConfig).URL != "http://h/chat" {
+		t.Errorf("Override on nil settings: %v", err)
+	}
+	n := Config{Type: TypeOpenAI, Settings: (*OpenAIConfig)(nil)}
+	if err := n.SetType(TypeAnthropic); err != nil || !cmp.Equal(n, Config{Type: TypeAnthropic, Settings: &AnthropicConfig{}}) {
+		t.Errorf("SetType from nil settings: %+v %v", n, err)
 	}
 }

@@ -97,9 +97,9 @@ func envRefsOnly(prefix string, m map[string]string) (map[string]string, []strin
 
 // urlWithoutSecrets removes the credentials a URL (or a url template)
 // carries literally: its user info, and query parameters whose names say
-// they are keys or tokens unless their value is a ${VAR} reference. The
-// rest is kept byte for byte, since re-encoding would break a template's
-// {{...}}.
+// they are keys or tokens, unless their value is only ${VAR} references
+// and template actions (which take it from elsewhere). The rest is kept
+// byte for byte, since re-encoding would break a template's {{...}}.
 func urlWithoutSecrets(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
@@ -124,7 +124,7 @@ func urlWithoutSecrets(raw string) string {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if credentialParam(name) && (value == "" || envRef.FindString(value) != value) {
+		if credentialParam(name) && literalText(value) != "" {
 			continue
 		}
 		kept = append(kept, part)
@@ -156,7 +156,7 @@ func credentialParam(name string) bool {
 // (API keys are 20 or more letters and digits), outside ${VAR} references
 // and template actions, which take their values from elsewhere.
 func mayHoldSecret(s string) bool {
-	s = templateAction.ReplaceAllString(envRef.ReplaceAllString(s, ""), "")
+	s = literalText(s)
 	lower := strings.ToLower(s)
 	for _, w := range []string{"key", "token", "secret", "passw", "auth", "bearer", "credential"} {
 		if strings.Contains(lower, w) {
@@ -180,7 +180,13 @@ func mayHoldSecret(s string) bool {
 	return false
 }
 
+// literalText is s without its ${VAR} references and template actions:
+// what the configuration itself writes.
+func literalText(s string) string {
+	return templateAction.ReplaceAllString(envRef.ReplaceAllString(s, ""), "")
+}
+
 var (
-	templateAction = regexp.MustCompile(`\{\{.*?\}\}`)
+	templateAction = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 	tokenLike      = regexp.MustCompile(`[A-Za-z0-9_\-]{20,}`)
 )
