@@ -71,7 +71,10 @@ func PlanWith(in PlanInputs, opts PlanOptions) ([]Probe, error) {
 	if purpose == "" {
 		purpose = DefaultPurpose
 	}
-	var probes []Probe
+	// A plan is made of drafts, each of which makes its probe when called:
+	// --max keeps a sample of them, and only the kept ones pay for their
+	// attack's transform.
+	var drafts []draft
 	if opts.Dataset == nil || len(opts.Vulnerabilities) > 0 || opts.Framework != "" {
 		atks, err := selectAttacks(in.Attacks, opts.Attacks)
 		if err != nil {
@@ -82,7 +85,7 @@ func PlanWith(in PlanInputs, opts PlanOptions) ([]Probe, error) {
 			if err != nil {
 				return nil, err
 			}
-			probes, err = planFramework(in.Catalog, atks, in.Attacks, fw, opts, per, purpose)
+			drafts, err = planFramework(in.Catalog, atks, in.Attacks, fw, opts, per, purpose)
 			if err != nil {
 				return nil, err
 			}
@@ -98,7 +101,7 @@ func PlanWith(in PlanInputs, opts PlanOptions) ([]Probe, error) {
 							continue
 						}
 						for n := range per {
-							probes = append(probes, makeProbe(opts.Seed, s.Vuln.ID, typ, a, n, purpose))
+							drafts = append(drafts, func() Probe { return makeProbe(opts.Seed, s.Vuln.ID, typ, a, n, purpose) })
 						}
 					}
 				}
@@ -113,16 +116,22 @@ func PlanWith(in PlanInputs, opts PlanOptions) ([]Probe, error) {
 		if err != nil {
 			return nil, err
 		}
-		probes = append(probes, dp...)
+		drafts = append(drafts, dp...)
 	}
-	if opts.Max > 0 && len(probes) > opts.Max {
-		probes = sample(probes, opts.Max, opts.Seed)
+	if opts.Max > 0 && len(drafts) > opts.Max {
+		drafts = sample(drafts, opts.Max, opts.Seed)
 	}
-	for i := range probes {
+	probes := make([]Probe, len(drafts))
+	for i, d := range drafts {
+		probes[i] = d()
 		probes[i].Seq = i
 	}
 	return probes, nil
 }
+
+// draft makes one planned probe. Each probe draws from a random source of
+// its own, so making only some of them changes none.
+type draft func() Probe
 
 // FindFramework returns the framework with the given ID from frameworks
 // (nil: catalog.Frameworks()); an unknown ID is an error that suggests the
@@ -144,7 +153,7 @@ func FindFramework(frameworks []catalog.Framework, id string) (catalog.Framework
 // planFramework plans what fw maps to. atks are the attacks opts.Attacks
 // allows; all is every attack, to tell an unknown attack in the framework
 // from one the user left out.
-func planFramework(cat *catalog.Catalog, atks, all []Attack, fw catalog.Framework, opts PlanOptions, per int, purpose string) ([]Probe, error) {
+func planFramework(cat *catalog.Catalog, atks, all []Attack, fw catalog.Framework, opts PlanOptions, per int, purpose string) ([]draft, error) {
 	// narrow holds the sub-types opts.Vulnerabilities allows ("vuln:type").
 	var narrow map[string]bool
 	if len(opts.Vulnerabilities) > 0 {
@@ -202,7 +211,7 @@ func planFramework(cat *catalog.Catalog, atks, all []Attack, fw catalog.Framewor
 			}
 		}
 	}
-	var probes []Probe
+	var drafts []draft
 	for _, v := range cat.Vulnerabilities {
 		for _, t := range v.Types {
 			n := count[v.ID+":"+t.ID]
@@ -214,18 +223,18 @@ func planFramework(cat *catalog.Catalog, atks, all []Attack, fw catalog.Framewor
 					continue
 				}
 				for i := range n[a.ID] {
-					probes = append(probes, makeProbe(opts.Seed, v.ID, t, a, i, purpose))
+					drafts = append(drafts, func() Probe { return makeProbe(opts.Seed, v.ID, t, a, i, purpose) })
 				}
 			}
 		}
 	}
-	return probes, nil
+	return drafts, nil
 }
 
 // planDataset makes the probes of a dataset's rows. Attacks named in
 // opts.Attacks apply to every row (a dataset has no vulnerability for an
 // attack to judge its fit by); without them each row is sent as written.
-func planDataset(ds *Dataset, all []Attack, opts PlanOptions, per int) ([]Probe, error) {
+func planDataset(ds *Dataset, all []Attack, opts PlanOptions, per int) ([]draft, error) {
 	ids := opts.Attacks
 	if len(ids) == 0 {
 		ids = []string{"baseline"}
@@ -234,7 +243,7 @@ func planDataset(ds *Dataset, all []Attack, opts PlanOptions, per int) ([]Probe,
 	if err != nil {
 		return nil, err
 	}
-	var probes []Probe
+	var drafts []draft
 	// seen counts identical rows, so that a row repeated in the file gets
 	// probes of its own instead of clashing IDs.
 	seen := map[string]int{}
@@ -244,11 +253,11 @@ func planDataset(ds *Dataset, all []Attack, opts PlanOptions, per int) ([]Probe,
 		seen[key]++
 		for _, a := range atks {
 			for n := range per {
-				probes = append(probes, datasetProbe(opts.Seed, row, key, occ, a, n))
+				drafts = append(drafts, func() Probe { return datasetProbe(opts.Seed, row, key, occ, a, n) })
 			}
 		}
 	}
-	return probes, nil
+	return drafts, nil
 }
 
 func datasetProbe(seed int64, row DatasetRow, key string, occ int, a Attack, n int) Probe {
@@ -320,14 +329,15 @@ func selectAttacks(all []Attack, ids []string) ([]Attack, error) {
 	return out, nil
 }
 
-// sample keeps k probes chosen uniformly with the plan's seed, in plan order.
-func sample(probes []Probe, k int, seed int64) []Probe {
+// sample keeps k drafts chosen uniformly with the plan's seed, in plan
+// order.
+func sample(drafts []draft, k int, seed int64) []draft {
 	r := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
-	idx := r.Perm(len(probes))[:k]
+	idx := r.Perm(len(drafts))[:k]
 	slices.Sort(idx)
-	out := make([]Probe, k)
+	out := make([]draft, k)
 	for i, j := range idx {
-		out[i] = probes[j]
+		out[i] = drafts[j]
 	}
 	return out
 }
