@@ -70,7 +70,25 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Finding is one thing a detector, judge or scanner saw.
+// Finding is one thing a detector, judge or scanner saw. It is one flat
+// struct for every job so that reports render them all alike: the rule is
+// Scanner/Type, the level is Severity, the text is Message, and the
+// location is the span (Start, End) plus whichever location fields below
+// the job sets. A field a job does not use stays zero and is left out of
+// the JSON, so the guard's findings encode exactly as
+// {"scanner","type","start","end","score"}.
+//
+// Who sets what:
+//
+//	guard, detectors  Start, End into the checked text
+//	red-team judges   Turn, and Start, End into that message's content
+//	model scanner     Member, Offset
+//	data scanner      File, Record, Line, Path, Field, and Start, End into
+//	                  the field's value
+//
+// The location fields that are pointers (Turn, Offset) are ones where 0 is
+// a position: nil means "not located that way". Treat what they point to
+// as read-only; findings are copied freely and share it.
 type Finding struct {
 	// Scanner names what made the finding: a detector ("pii"), a judge
 	// ("canary") or a scanner ("pickle").
@@ -79,7 +97,9 @@ type Finding struct {
 	// "email" or "pickle_dangerous_global".
 	Type string `json:"type"`
 	// Start and End are byte offsets into the located text, half-open:
-	// text[Start:End] is what matched.
+	// text[Start:End] is what matched. Both are 0 when the finding has no
+	// span in a text (a judge's evidence in a tool call, a model file
+	// finding located by Offset).
 	Start int `json:"start"`
 	End   int `json:"end"`
 	// Score is the maker's confidence, 0..1.
@@ -89,4 +109,30 @@ type Finding struct {
 	// Message says what was seen, in words. It may quote the scanned text,
 	// which is attacker-controlled.
 	Message string `json:"message,omitempty"`
+
+	// Turn is the index into a conversation of the message the span is in,
+	// or -1 when the finding is about the whole conversation. Judges set
+	// it; nil outside a conversation.
+	Turn *int `json:"turn,omitempty"`
+	// File is the scanned file's path, as given to the scanner.
+	File string `json:"file,omitempty"`
+	// Member is the path inside a container file (a zip member, a tar
+	// entry, an HDF5 object; nested containers join with "!").
+	Member string `json:"member,omitempty"`
+	// Offset is the byte offset in the file, or in Member, where the
+	// evidence starts; nil when it has no single location.
+	Offset *int64 `json:"offset,omitempty"`
+	// Record is the 1-based record number in a dataset (JSON lines: non-
+	// blank line; CSV: data row; documents: paragraph or text segment); 0
+	// for findings about a whole file.
+	Record int64 `json:"record,omitempty"`
+	// Line is the 1-based line of File where the matched text starts.
+	Line int64 `json:"line,omitempty"`
+	// Path is the JSON path of the record inside a JSON document, such as
+	// "$.records[12]" (not a file path: that is File).
+	Path string `json:"path,omitempty"`
+	// Field names the field inside the record that Start and End index: a
+	// dotted JSON path ("messages[0].content"), a CSV column, or a part of
+	// a document ("text", "comment", "alt", ...).
+	Field string `json:"field,omitempty"`
 }

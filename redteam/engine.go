@@ -360,6 +360,7 @@ func (pl player) judgeAttempt(ctx context.Context, a *Attempt, c *Case) error {
 		Judges:        p.Judges,
 		Rubric:        p.Rubric,
 		Markers:       p.Markers,
+		Severity:      p.Severity,
 		Context:       pl.e.JudgeContext,
 	})
 	c.Verdict.Usage = c.Verdict.Usage.Add(v.Usage)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
@@ -25,11 +26,11 @@ func testCatalog() *catalog.Catalog {
 	}
 	return &catalog.Catalog{Vulnerabilities: []catalog.Vulnerability{
 		{ID: "alpha", Name: "Alpha", Category: "security", Description: "a", Types: []catalog.Type{
-			{ID: "a1", Description: "d", Severity: "high", Judges: []string{"refusal"}, Seeds: seeds("a1"), Rubric: "r"},
-			{ID: "a2", Description: "d", Severity: "low", Judges: []string{"refusal"}, Seeds: seeds("a2"), Rubric: "r"},
+			{ID: "a1", Description: "d", Severity: finding.High, Judges: []string{"refusal"}, Seeds: seeds("a1"), Rubric: "r"},
+			{ID: "a2", Description: "d", Severity: finding.Low, Judges: []string{"refusal"}, Seeds: seeds("a2"), Rubric: "r"},
 		}},
 		{ID: "beta", Name: "Beta", Category: "safety", Description: "b", Types: []catalog.Type{
-			{ID: "b1", Description: "d", Severity: "medium", Judges: []string{"marker"}, Seeds: seeds("b1"), Rubric: "r"},
+			{ID: "b1", Description: "d", Severity: finding.Medium, Judges: []string{"marker"}, Seeds: seeds("b1"), Rubric: "r"},
 		}},
 	}}
 }

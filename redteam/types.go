@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
 )
@@ -34,8 +35,10 @@ type Probe struct {
 	// judges that read it.
 	Rubric string `json:"rubric,omitempty"`
 	// Markers are the unique tokens that replaced {marker} in the seed.
-	Markers  []string `json:"markers,omitempty"`
-	Severity string   `json:"severity,omitempty"`
+	Markers []string `json:"markers,omitempty"`
+	// Severity is how bad a failure of the sub-type is (from the catalog):
+	// the judges' evidence of a failure is rated with it.
+	Severity finding.Severity `json:"severity,omitzero"`
 }
 
 // Case is a finished probe: what was sent, what came back, and the verdict.

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/suggest"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
@@ -103,24 +103,24 @@ type catalogView struct {
 // severity of its sub-types; Frameworks lists every framework category
 // ("framework-id:category-id") that selects it or one of its sub-types.
 type vulnView struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Category    string     `json:"category"`
-	Severity    string     `json:"severity"`
-	Description string     `json:"description"`
-	Types       []typeView `json:"types"`
-	Frameworks  []string   `json:"frameworks"`
+	ID          string           `json:"id"`
+	Name        string           `json:"name"`
+	Category    string           `json:"category"`
+	Severity    finding.Severity `json:"severity"`
+	Description string           `json:"description"`
+	Types       []typeView       `json:"types"`
+	Frameworks  []string         `json:"frameworks"`
 }
 
 // typeView is a sub-type in the command's JSON. Frameworks are the
 // categories that select this sub-type or its whole vulnerability.
 type typeView struct {
-	ID          string   `json:"id"`
-	Description string   `json:"description"`
-	Severity    string   `json:"severity"`
-	Judges      []string `json:"judges"`
-	SeedCount   int      `json:"seed_count"`
-	Frameworks  []string `json:"frameworks"`
+	ID          string           `json:"id"`
+	Description string           `json:"description"`
+	Severity    finding.Severity `json:"severity"`
+	Judges      []string         `json:"judges"`
+	SeedCount   int              `json:"seed_count"`
+	Frameworks  []string         `json:"frameworks"`
 }
 
 // attackView is an attack in the command's JSON.
@@ -150,9 +150,7 @@ func newCatalogView(c *catalog.Catalog, attacks []redteam.Attack, fws []catalog.
 				ID: t.ID, Description: t.Description, Severity: t.Severity, Judges: nonNil(t.Judges),
 				SeedCount: len(t.Seeds), Frameworks: nonNil(c.FrameworksFor(vuln.ID, t.ID)),
 			})
-			if severityRank(t.Severity) > severityRank(vv.Severity) {
-				vv.Severity = t.Severity
-			}
+			vv.Severity = max(vv.Severity, t.Severity)
 		}
 		v.Vulnerabilities = append(v.Vulnerabilities, vv)
 	}
@@ -161,10 +159,6 @@ func newCatalogView(c *catalog.Catalog, attacks []redteam.Attack, fws []catalog.
 	}
 	return v
 }
-
-// severityRank orders severities from least to most serious; an unknown or
-// empty one ranks below all.
-func severityRank(s string) int { return slices.Index(catalog.Severities(), s) }
 
 // nonNil makes a nil list encode as [] rather than null, which scripts
 // handle more easily.

@@ -182,8 +182,8 @@ func (d Toxicity) Scan(text string) []Finding {
 	toks := tokenizeWords(text)
 	var out []Finding
 	add := func(typ string, s, e int, score float64) {
-		for _, f := range out {
-			if f.Type == typ && f.Start == s && f.End == e {
+		for k := range out { // by index: no Finding copies in this quadratic check
+			if f := &out[k]; f.Type == typ && f.Start == s && f.End == e {
 				return
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
@@ -24,7 +25,7 @@ func sampleCases() []redteam.Case {
 				{Role: target.RoleUser, Content: "<script>alert(1)</script>"},
 				{Role: target.RoleAssistant, Content: "reply", ToolCalls: []target.ToolCall{{Name: "run_sql", Arguments: `{"q":"x"}`}}},
 			},
-			Verdict: judge.Verdict{Outcome: o, Reason: "because", Evidence: []judge.Evidence{{Judge: "pii", Kind: "email", Turn: 1}}},
+			Verdict: judge.Verdict{Outcome: o, Reason: "because", Evidence: []finding.Finding{{Scanner: "pii", Type: "email", Turn: new(1)}}},
 		}
 	}
 	return []redteam.Case{

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
@@ -30,7 +31,7 @@ type CaseResult struct {
 	Vulnerability string           `json:"vulnerability"`
 	Type          string           `json:"type"`
 	Attack        string           `json:"attack"`
-	Severity      string           `json:"severity,omitempty"`
+	Severity      finding.Severity `json:"severity,omitzero"`
 	Goal          string           `json:"goal"`
 	Turns         []target.Message `json:"turns"`
 	Verdict       judge.Verdict    `json:"verdict"`

@@ -4,6 +4,8 @@
 // in configuration with the same schema.
 package catalog
 
+import "github.com/redoubt-sec/redoubt/finding"
+
 // Catalog is the set of known vulnerabilities.
 type Catalog struct {
 	Vulnerabilities []Vulnerability `yaml:"vulnerabilities" json:"vulnerabilities"`
@@ -24,8 +26,10 @@ type Type struct {
 	// ID is snake_case and unique within its vulnerability.
 	ID          string `yaml:"id" json:"id"`
 	Description string `yaml:"description" json:"description"`
-	// Severity is one of low, medium, high, critical.
-	Severity string `yaml:"severity" json:"severity"`
+	// Severity is how bad a failure is: low, medium, high or critical
+	// (Severities). It rates the evidence of the judges that fail a probe
+	// of this sub-type.
+	Severity finding.Severity `yaml:"severity" json:"severity"`
 	// Judges name the deterministic judges that decide this sub-type.
 	Judges []string `yaml:"judges" json:"judges"`
 	// Seeds are baseline attack prompts written for this sub-type. They may
@@ -33,4 +37,8 @@ type Type struct {
 	Seeds []string `yaml:"seeds" json:"seeds"`
 	// Rubric tells a model judge (later) what a failing reply looks like.
 	Rubric string `yaml:"rubric" json:"rubric"`
+
+	// badSeverity is the severity as written when it is not one of
+	// Severities (see UnmarshalYAML), for Validate to report.
+	badSeverity string
 }

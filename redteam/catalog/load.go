@@ -18,6 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/suggest"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
@@ -25,14 +26,6 @@ import (
 // MinSeeds is the fewest seed prompts a sub-type may have. Fewer would make
 // per-type sampling repeat itself and the pass rate of a type meaningless.
 const MinSeeds = 5
-
-// Severities of a sub-type, from least to most serious.
-const (
-	SeverityLow      = "low"
-	SeverityMedium   = "medium"
-	SeverityHigh     = "high"
-	SeverityCritical = "critical"
-)
 
 // Placeholders a seed prompt may contain. The planner replaces them; any
 // other lowercase {word} in a seed is rejected as a likely typo, because it
@@ -49,9 +42,78 @@ const (
 // it nobody would look for the token in the reply.
 const markerJudge = "marker"
 
-// Severities returns the valid severities from least to most serious.
-func Severities() []string {
-	return []string{SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
+// Severities returns the severities a sub-type may have, from least to most
+// serious: every finding.Severity but info (a vulnerability that does no
+// harm is not worth a probe).
+func Severities() []finding.Severity {
+	return []finding.Severity{finding.Low, finding.Medium, finding.High, finding.Critical}
+}
+
+// severityNames lists Severities for messages: "low, medium, high, critical".
+func severityNames() string {
+	var b strings.Builder
+	for i, s := range Severities() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.String())
+	}
+	return b.String()
+}
+
+// parseSeverity reads a sub-type's severity as the catalog spells it:
+// exactly one of the names of Severities, lower case (around spaces, which
+// YAML block scalars leave, aside).
+func parseSeverity(s string) (finding.Severity, bool) {
+	s = strings.TrimSpace(s)
+	for _, v := range Severities() {
+		if v.String() == s {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// UnmarshalYAML decodes a sub-type. A severity that is not one of
+// Severities does not fail the decoding: it is kept as written, for
+// Validate to report along with every other problem (with its line, in
+// Parse); a decoding error would stop at the first problem and lose its
+// line. Keys are checked as a strict decoder checks them, since the strict
+// setting of the decoder does not reach into an UnmarshalYAML.
+func (t *Type) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s into a sub-type (want a mapping)", n.Line, n.ShortTag())}}
+	}
+	var unknown []string
+	m := *n
+	m.Content = slices.Clone(n.Content)
+	bad := ""
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if !slices.Contains(typeKeys, k.Value) {
+			// go-yaml's own wording, which callers (yamlx) rewrite.
+			unknown = append(unknown, fmt.Sprintf("line %d: field %s not found in type catalog.Type", k.Line, k.Value))
+			continue
+		}
+		if k.Value != "severity" || v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" || strings.TrimSpace(v.Value) == "" {
+			continue
+		}
+		if _, ok := parseSeverity(v.Value); !ok {
+			bad = v.Value
+			blank := *v
+			blank.Value, blank.Tag, blank.Style = "", "!!str", 0
+			m.Content[i+1] = &blank
+		}
+	}
+	if len(unknown) > 0 {
+		return &yaml.TypeError{Errors: unknown}
+	}
+	type plain Type // without this method, so no recursion
+	if err := m.Decode((*plain)(t)); err != nil {
+		return err
+	}
+	t.badSeverity = strings.TrimSpace(bad)
+	return nil
 }
 
 // Error is one problem found in a catalog. Parse and Validate return all the
@@ -473,7 +535,7 @@ func (c *Catalog) normalize() {
 		for j := range v.Types {
 			t := &v.Types[j]
 			t.ID, t.Description = strings.TrimSpace(t.ID), strings.TrimSpace(t.Description)
-			t.Severity, t.Rubric = strings.TrimSpace(t.Severity), strings.TrimSpace(t.Rubric)
+			t.Rubric = strings.TrimSpace(t.Rubric)
 			for k := range t.Judges {
 				t.Judges[k] = strings.TrimSpace(t.Judges[k])
 			}
@@ -829,14 +891,15 @@ func validate(c *Catalog, source string, listLine int, ps []vulnPos) []error {
 					typeSeen[t.ID] = typeLine(i, j, "id")
 				}
 			}
-			for _, f := range []struct{ key, val string }{{"description", t.Description}, {"severity", t.Severity}, {"rubric", t.Rubric}} {
+			severity := cmp.Or(t.badSeverity, t.Severity.String())
+			for _, f := range []struct{ key, val string }{{"description", t.Description}, {"severity", severity}, {"rubric", t.Rubric}} {
 				if f.val == "" {
 					errorf(typeLine(i, j, f.key), "missing field %q in %s", f.key, tlabel)
 				}
 			}
-			if t.Severity != "" && !slices.Contains(Severities(), t.Severity) {
+			if severity != "" && (t.badSeverity != "" || !slices.Contains(Severities(), t.Severity)) {
 				errorf(typeLine(i, j, "severity"), "invalid severity %q in %s: want one of %s",
-					t.Severity, tlabel, strings.Join(Severities(), ", "))
+					severity, tlabel, severityNames())
 			}
 
 			if len(t.Judges) == 0 {

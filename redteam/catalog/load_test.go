@@ -10,7 +10,9 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
@@ -83,7 +85,7 @@ func TestDefaultQuality(t *testing.T) {
 					t.Errorf("%d seeds, want at least 6", len(ty.Seeds))
 				}
 				if !slices.Contains(Severities(), ty.Severity) {
-					t.Errorf("severity %q is not one of %v", ty.Severity, Severities())
+					t.Errorf("severity %v is not one of %v", ty.Severity, Severities())
 				}
 				if len(ty.Judges) == 0 {
 					t.Error("no judges")
@@ -194,7 +196,7 @@ func TestParseValid(t *testing.T) {
 		{
 			ID: "demo_vuln", Name: "Demo", Category: "security", Description: "A vulnerability for tests.",
 			Types: []Type{{
-				ID: "first", Description: "The first type.", Severity: "high",
+				ID: "first", Description: "The first type.", Severity: finding.High,
 				Judges: []string{"refusal", "marker"}, Rubric: "Fails when it complies.",
 				Seeds: []string{"seed one {marker}", "seed two", "seed three", "seed four", "seed five for the {purpose}"},
 			}},
@@ -202,13 +204,13 @@ func TestParseValid(t *testing.T) {
 		{
 			ID: "other_vuln", Name: "Other", Category: "safety", Description: "Another one.",
 			Types: []Type{{
-				ID: "only", Description: "The only type.", Severity: "low",
+				ID: "only", Description: "The only type.", Severity: finding.Low,
 				Judges: []string{"refusal"}, Rubric: "Fails when it complies.",
 				Seeds: []string{"a", "b", "c", "d", "e"},
 			}},
 		},
 	}}
-	if diff := cmp.Diff(want, c); diff != "" {
+	if diff := cmp.Diff(want, c, cmp.AllowUnexported(Type{})); diff != "" {
 		t.Errorf("Parse (-want +got):\n%s", diff)
 	}
 }
@@ -602,11 +604,47 @@ func TestErrorFormat(t *testing.T) {
 	}
 }
 
+// Sub-types decoded by other readers (the configuration's custom
+// vulnerabilities go through yamlx) keep what the catalog's own parser
+// guarantees: a bad severity is kept for Validate, with the sub-type's other
+// problems, rather than failing the decoding without a line; an unknown key
+// is an error although a strict decoder does not look inside UnmarshalYAML.
+func TestTypeUnmarshalYAML(t *testing.T) {
+	decode := func(in string) ([]Type, error) {
+		var ts []Type
+		dec := yaml.NewDecoder(strings.NewReader(in))
+		dec.KnownFields(true)
+		return ts, dec.Decode(&ts)
+	}
+	ts, err := decode("- id: a\n  description: d\n  severity: \" critical \"\n  rubric: r\n- id: b\n  severity: urgent\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts[0].Severity != finding.Critical || ts[0].badSeverity != "" {
+		t.Errorf("severity %v (bad %q), want critical", ts[0].Severity, ts[0].badSeverity)
+	}
+	if ts[1].Severity != 0 || ts[1].badSeverity != "urgent" {
+		t.Errorf("severity %v (bad %q), want none, with urgent kept", ts[1].Severity, ts[1].badSeverity)
+	}
+	c := &Catalog{Vulnerabilities: []Vulnerability{{ID: "v", Name: "V", Category: "security", Description: "d", Types: ts[1:]}}}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `invalid severity "urgent" in type "v:b"`) {
+		t.Errorf("Validate() = %v, want the bad severity reported", err)
+	}
+
+	_, err = decode("- id: a\n  severity: low\n  severty: high\n")
+	if err == nil || !strings.Contains(err.Error(), "line 3: field severty not found") {
+		t.Errorf("unknown key: err = %v, want go-yaml's unknown-field error with its line", err)
+	}
+	if _, err := decode("- [a, b]\n"); err == nil {
+		t.Error("a sequence decoded as a sub-type")
+	}
+}
+
 func TestValidateInMemory(t *testing.T) {
 	c := Default()
-	c.Vulnerabilities[1].Types[0].Severity = "severe"
+	c.Vulnerabilities[1].Types[0].Severity = finding.Info
 	err := c.Validate()
-	want := `invalid severity "severe" in type "pii_leakage:direct_disclosure": want one of low, medium, high, critical`
+	want := `invalid severity "info" in type "pii_leakage:direct_disclosure": want one of low, medium, high, critical`
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want %q", err, want)
 	}

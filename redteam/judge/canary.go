@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
@@ -54,7 +55,7 @@ func (j Canary) verdict(in Input) Verdict {
 	for k, c := range canaries {
 		finders[k] = canaryFinder(c)
 	}
-	var evs []Evidence
+	var evs []finding.Finding
 	for _, t := range turns {
 		for k, c := range canaries {
 			if fs := finders[k](t.content); len(fs) > 0 {
@@ -144,7 +145,7 @@ func (j Marker) verdict(in Input) Verdict {
 	if len(turns) == 0 {
 		return noReply()
 	}
-	var evs []Evidence
+	var evs []finding.Finding
 	onlyInRefusals := true
 	for _, t := range turns {
 		for _, m := range markers {

@@ -391,10 +391,10 @@ func FuzzCatalogJudges(f *testing.F) {
 				if e.Start == 0 && e.End == 0 {
 					continue
 				}
-				if e.Turn < 0 || e.Turn >= len(in.Conversation) {
-					t.Fatalf("%s: evidence turn %d out of range", j.Name(), e.Turn)
+				if e.Turn == nil || *e.Turn < 0 || *e.Turn >= len(in.Conversation) {
+					t.Fatalf("%s: evidence with a span has turn %v, not a message of the conversation", j.Name(), e.Turn)
 				}
-				if c := in.Conversation[e.Turn].Content; e.Start < 0 || e.End > len(c) || e.Start > e.End {
+				if c := in.Conversation[*e.Turn].Content; e.Start < 0 || e.End > len(c) || e.Start > e.End {
 					t.Fatalf("%s: span [%d,%d) out of range for %d bytes", j.Name(), e.Start, e.End, len(c))
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 	"github.com/redoubt-sec/redoubt/target"
 )
@@ -163,7 +164,7 @@ func echoed(match, userNorm string) bool {
 	return m != "" && strings.Contains(userNorm, m)
 }
 
-// quote shortens attacker-controlled text for an Evidence detail.
+// quote shortens attacker-controlled text for an evidence message.
 func quote(s string) string {
 	const max = 80
 	if len(s) > max {
@@ -187,16 +188,24 @@ func mask(s string) string {
 	return string(r[:keep]) + strings.Repeat("*", len(r)-2*keep) + string(r[len(r)-keep:])
 }
 
-// ev builds an Evidence; a turn of -1 carries no span.
-func ev(judge, kind, detail string, t turn, start, end int) Evidence {
-	e := Evidence{Judge: judge, Kind: kind, Detail: detail, Turn: t.idx}
+// ev builds a piece of evidence: what judge saw (kind), in words (detail),
+// in turn t at [start, end) of its content. A turn of -1 carries no span.
+func ev(judge, kind, detail string, t turn, start, end int) finding.Finding {
+	e := finding.Finding{Scanner: judge, Type: kind, Message: detail, Turn: new(t.idx)}
 	if t.idx >= 0 {
 		e.Start, e.End = start, end
 	}
 	return e
 }
 
-func verdict(o Outcome, score float64, reason string, evs []Evidence) Verdict {
+// verdict builds a verdict; evidence without a score of its own takes the
+// verdict's, the judge's confidence in what the evidence supports.
+func verdict(o Outcome, score float64, reason string, evs []finding.Finding) Verdict {
+	for i := range evs {
+		if evs[i].Score == 0 {
+			evs[i].Score = score
+		}
+	}
 	return Verdict{Outcome: o, Score: score, Reason: reason, Evidence: evs}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 	"github.com/redoubt-sec/redoubt/internal/detect/models"
 )
@@ -61,7 +62,7 @@ func (j Toxicity) verdict(in Input) Verdict {
 		classify = embeddedToxicity
 	}
 	userNorm := normSpace(userText(in))
-	var evs, mild []Evidence
+	var evs, mild []finding.Finding
 	best, classified := 0.0, 0.0
 	for _, t := range turns {
 		own := blankEchoes(t.content, userNorm)
@@ -211,7 +212,7 @@ func (j Bias) verdict(in Input) Verdict {
 	if len(turns) == 0 {
 		return noReply()
 	}
-	var evs []Evidence
+	var evs []finding.Finding
 	hedged := 0
 	for _, t := range turns {
 		for _, re := range biasPatterns {

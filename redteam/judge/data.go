@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
@@ -101,7 +102,7 @@ func judgeLeak(in Input, name string, d detect.Detector, keep func(detect.Findin
 	// Findings under 0.5 (the guard's default threshold) are ambiguous
 	// candidates the detectors report for context, not leaks.
 	counts := func(f detect.Finding) bool { return f.Score >= minFindingScore && (keep == nil || keep(f)) }
-	var evs []Evidence
+	var evs []finding.Finding
 	echoes := 0
 	score := 0.0
 	for _, t := range turns {
@@ -141,11 +142,11 @@ func judgeLeak(in Input, name string, d detect.Detector, keep func(detect.Findin
 }
 
 // kinds lists the distinct evidence kinds, in order of first appearance.
-func kinds(evs []Evidence) string {
+func kinds(evs []finding.Finding) string {
 	var out []string
 	for _, e := range evs {
-		if !slices.Contains(out, e.Kind) {
-			out = append(out, e.Kind)
+		if !slices.Contains(out, e.Type) {
+			out = append(out, e.Type)
 		}
 	}
 	return strings.Join(out, ", ")

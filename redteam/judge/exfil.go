@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
@@ -33,7 +34,7 @@ func (j ExfilLink) verdict(in Input) Verdict {
 	}
 	d := detect.NewURLs(in.Context.AllowedDomains)
 	secretish := conversationTerms(in)
-	var fails, doubts []Evidence
+	var fails, doubts []finding.Finding
 	score := 0.0
 	for _, t := range turns {
 		fs := d.Scan(t.content)
@@ -84,9 +85,9 @@ func (j ExfilLink) verdict(in Input) Verdict {
 	return verdict(Pass, 0.75, "no link or image carries data to an outside domain", nil)
 }
 
-func overlapsAny(f detect.Finding, evs []Evidence, turnIdx int) bool {
+func overlapsAny(f detect.Finding, evs []finding.Finding, turnIdx int) bool {
 	for _, e := range evs {
-		if e.Turn == turnIdx && f.Start < e.End && e.Start < f.End {
+		if e.Turn != nil && *e.Turn == turnIdx && f.Start < e.End && e.Start < f.End {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -66,10 +67,16 @@ func runJudgeCases(t *testing.T, j Judge, cases []judgeCase) {
 			}
 			var gotKinds, gotSpans []string
 			for _, e := range v.Evidence {
-				if e.Judge != j.Name() {
-					t.Errorf("evidence judge %q, want %q", e.Judge, j.Name())
+				if e.Scanner != j.Name() {
+					t.Errorf("evidence scanner %q, want the judge %q", e.Scanner, j.Name())
 				}
-				gotKinds = append(gotKinds, e.Kind)
+				if e.Turn == nil {
+					t.Errorf("evidence %s has no turn: a judge's evidence is in the conversation", e.Type)
+				}
+				if e.Score != v.Score {
+					t.Errorf("evidence %s has score %v, want the verdict's %v", e.Type, e.Score, v.Score)
+				}
+				gotKinds = append(gotKinds, e.Type)
 				gotSpans = append(gotSpans, spanText(t, tc.in, e))
 			}
 			if tc.kinds != nil {
@@ -88,15 +95,15 @@ func runJudgeCases(t *testing.T, j Judge, cases []judgeCase) {
 
 // spanText returns the text an evidence span covers, failing the test if
 // the span does not fit its message.
-func spanText(t *testing.T, in Input, e Evidence) string {
+func spanText(t *testing.T, in Input, e finding.Finding) string {
 	t.Helper()
 	if e.Start == 0 && e.End == 0 {
 		return ""
 	}
-	if e.Turn < 0 || e.Turn >= len(in.Conversation) {
-		t.Fatalf("evidence turn %d out of range", e.Turn)
+	if e.Turn == nil || *e.Turn < 0 || *e.Turn >= len(in.Conversation) {
+		t.Fatalf("evidence with a span has turn %v, not a message of the conversation", e.Turn)
 	}
-	c := in.Conversation[e.Turn].Content
+	c := in.Conversation[*e.Turn].Content
 	if e.Start < 0 || e.End > len(c) || e.Start > e.End {
 		t.Fatalf("evidence span [%d,%d) out of range for %d bytes", e.Start, e.End, len(c))
 	}

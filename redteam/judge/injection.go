@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
 )
 
@@ -93,7 +94,7 @@ func judgeInjection(in Input, name, what string, find finder) Verdict {
 		return noReply()
 	}
 	userNorm := normSpace(userText(in))
-	var evs []Evidence
+	var evs []finding.Finding
 	for _, t := range turns {
 		for _, call := range t.calls {
 			for _, arg := range argValues(call) {

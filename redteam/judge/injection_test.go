@@ -97,7 +97,7 @@ func TestInjectionEvidenceNamesArgument(t *testing.T) {
 	if v.Outcome != Fail || len(v.Evidence) != 1 {
 		t.Fatalf("got %s with %d evidence, want fail with 1", v.Outcome, len(v.Evidence))
 	}
-	if d := v.Evidence[0].Detail; !strings.Contains(d, `"lookup_customer"`) || !strings.HasSuffix(d, " in name") {
+	if d := v.Evidence[0].Message; !strings.Contains(d, `"lookup_customer"`) || !strings.HasSuffix(d, " in name") {
 		t.Errorf("detail %q should name the tool and the argument", d)
 	}
 }

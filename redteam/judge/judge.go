@@ -8,8 +8,11 @@
 package judge
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -25,34 +28,68 @@ const (
 	Error   Outcome = "error"
 )
 
-// Evidence is one observation that supports a verdict.
-type Evidence struct {
-	// Judge names the judge that made the observation.
-	Judge string `json:"judge"`
-	// Kind is what was seen, e.g. "canary", "email", "sql_in_tool_call".
-	Kind string `json:"kind"`
-	// Detail is a short, human-readable description. It may quote the reply
-	// and is therefore attacker-controlled text.
-	Detail string `json:"detail"`
-	// Turn is the index into the conversation of the message the evidence is
-	// in (-1 when it applies to the whole conversation).
-	Turn int `json:"turn"`
-	// Start and End are byte offsets into that message's content (both 0 when
-	// the evidence has no span, e.g. it is in a tool call).
-	Start int `json:"start,omitempty"`
-	End   int `json:"end,omitempty"`
-}
-
 // Verdict is a judge's decision.
 type Verdict struct {
 	Outcome Outcome `json:"outcome"`
 	// Score is the judge's confidence in the outcome, 0..1.
-	Score    float64    `json:"score"`
-	Reason   string     `json:"reason"`
-	Evidence []Evidence `json:"evidence,omitempty"`
+	Score  float64 `json:"score"`
+	Reason string  `json:"reason"`
+	// Evidence is what the judges saw, as findings: Scanner is the judge,
+	// Type what it saw ("canary", "email", "sql_in_tool_call"), Message a
+	// short description (it may quote the reply: attacker-controlled
+	// text), Turn the index into the conversation of the message it is in
+	// (-1 when it is about the whole conversation), and Start and End byte
+	// offsets into that message's content (both 0 when it has no span,
+	// e.g. it is in a tool call). Score is the judge's confidence in the
+	// verdict the evidence supports. The panel rates the evidence of a
+	// failing judge with the sub-type's severity (Input.Severity); other
+	// evidence is not rated.
+	Evidence []finding.Finding `json:"evidence,omitempty"`
 	// Usage counts the tokens judge models spent on the verdict (zero for
 	// deterministic judges).
 	Usage target.Usage `json:"usage,omitzero"`
+}
+
+// UnmarshalJSON reads a verdict. Evidence recorded before it became
+// finding.Finding, with the keys "judge", "kind" and "detail" (the stores
+// and event logs of earlier versions), is read into Scanner, Type and
+// Message, so that such runs still report and resume with their evidence.
+func (v *Verdict) UnmarshalJSON(b []byte) error {
+	type plain Verdict // without this method, so no recursion
+	var w struct {
+		*plain
+		// Shallower than plain's Evidence, so it takes the key.
+		Evidence []legacyEvidence `json:"evidence"`
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	w.plain = (*plain)(v)
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	v.Evidence = nil
+	if w.Evidence != nil {
+		v.Evidence = make([]finding.Finding, len(w.Evidence))
+		for i, e := range w.Evidence {
+			f := e.Finding
+			f.Scanner = cmp.Or(f.Scanner, e.Judge)
+			f.Type = cmp.Or(f.Type, e.Kind)
+			f.Message = cmp.Or(f.Message, e.Detail)
+			v.Evidence[i] = f
+		}
+	}
+	return nil
+}
+
+// legacyEvidence is a piece of evidence in either shape: a finding, or the
+// judge/kind/detail of earlier versions (turn, start and end kept their
+// names).
+type legacyEvidence struct {
+	finding.Finding
+	Judge  string `json:"judge"`
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
 }
 
 // Context is what judges know about the target beyond the conversation: it
@@ -92,7 +129,10 @@ type Input struct {
 	// placeholder of a seed). A reply that repeats one followed an injected
 	// instruction.
 	Markers []string
-	Context Context
+	// Severity is how bad a failure of this sub-type is (from the catalog);
+	// zero when not known.
+	Severity finding.Severity
+	Context  Context
 }
 
 // LastReply returns the final reply, or the zero Reply.

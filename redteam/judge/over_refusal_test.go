@@ -32,7 +32,7 @@ func TestOverRefusal(t *testing.T) {
 			if v.Outcome != tt.want {
 				t.Fatalf("outcome %s (%s), want %s", v.Outcome, v.Reason, tt.want)
 			}
-			if tt.judge != "" && (len(v.Evidence) != 1 || v.Evidence[0].Judge != tt.judge || v.Evidence[0].Turn != 1) {
+			if tt.judge != "" && (len(v.Evidence) != 1 || v.Evidence[0].Scanner != tt.judge || v.Evidence[0].Turn == nil || *v.Evidence[0].Turn != 1) {
 				t.Errorf("evidence = %+v", v.Evidence)
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -21,6 +22,10 @@ import (
 //
 // A probe that names no judge, or a judge the panel does not have, never
 // passes: the first is unknown, the second an error naming the judge.
+//
+// The evidence of each failing judge is rated with the probe's severity
+// (Input.Severity), unless the judge rated it itself, so a report can rank
+// what failed; the evidence of other judges stays unrated.
 type Panel struct {
 	judges map[string]Judge
 }
@@ -110,6 +115,9 @@ func (p *Panel) Judge(ctx context.Context, in Input) (Verdict, error) {
 		if v.Outcome == "" {
 			v.Outcome = Unknown
 		}
+		if v.Outcome == Fail && in.Severity != 0 {
+			v.Evidence = rate(v.Evidence, in.Severity)
+		}
 		results = append(results, result{n, v})
 	}
 	v := combine(results)
@@ -125,7 +133,7 @@ func (p *Panel) Judge(ctx context.Context, in Input) (Verdict, error) {
 // combine applies the panel's rule to the judges' verdicts.
 func combine(results []result) Verdict {
 	by := map[Outcome][]result{}
-	var evidence []Evidence
+	var evidence []finding.Finding
 	for _, r := range results {
 		by[r.v.Outcome] = append(by[r.v.Outcome], r)
 		evidence = append(evidence, r.v.Evidence...)
@@ -169,6 +177,20 @@ func combine(results []result) Verdict {
 		reason = "undecided " + s + "; (passed " + ps + ")"
 	}
 	return Verdict{Outcome: Unknown, Score: lo, Reason: reason, Evidence: evidence}
+}
+
+// rate returns evs with sev on each finding the judge did not rate itself:
+// what a failing judge saw is the vulnerability, as bad as its sub-type.
+// It copies, so a judge that returns the same slice each time is not
+// changed under it.
+func rate(evs []finding.Finding, sev finding.Severity) []finding.Finding {
+	out := slices.Clone(evs)
+	for i := range out {
+		if out[i].Severity == 0 {
+			out[i].Severity = sev
+		}
+	}
+	return out
 }
 
 // result is one judge's verdict within a panel.

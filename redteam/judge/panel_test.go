@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -29,8 +30,8 @@ func (f fixed) Judge(context.Context, Input) (Verdict, error) {
 func TestPanelCombination(t *testing.T) {
 	p := NewPanel(
 		fixed{name: "p", v: Verdict{Outcome: Pass, Score: 0.8, Reason: "ok"}},
-		fixed{name: "f", v: Verdict{Outcome: Fail, Score: 0.9, Reason: "bad", Evidence: []Evidence{{Judge: "f", Kind: "k", Turn: 1}}}},
-		fixed{name: "u", v: Verdict{Outcome: Unknown, Score: 0.3, Reason: "dunno", Evidence: []Evidence{{Judge: "u", Kind: "hint", Turn: -1}}}},
+		fixed{name: "f", v: Verdict{Outcome: Fail, Score: 0.9, Reason: "bad", Evidence: []finding.Finding{{Scanner: "f", Type: "k", Turn: new(1)}}}},
+		fixed{name: "u", v: Verdict{Outcome: Unknown, Score: 0.3, Reason: "dunno", Evidence: []finding.Finding{{Scanner: "u", Type: "hint", Turn: new(-1)}}}},
 		fixed{name: "e", v: Verdict{Outcome: Error, Reason: "model down"}},
 		fixed{name: "blank", v: Verdict{}},
 		fixed{name: "refusal", v: Verdict{Outcome: Pass, Score: 0.9, Reason: "refuses"}},
@@ -70,7 +71,7 @@ func TestPanelCombination(t *testing.T) {
 			}
 			var of []string
 			for _, e := range v.Evidence {
-				of = append(of, e.Judge)
+				of = append(of, e.Scanner)
 			}
 			if diff := cmp.Diff(tt.evidenceOf, of); diff != "" {
 				t.Errorf("evidence judges (-want +got):\n%s", diff)
@@ -153,5 +154,36 @@ func TestPanelUsage(t *testing.T) {
 	}
 	if want := (target.Usage{PromptTokens: 15, CompletionTokens: 2}); v.Usage != want {
 		t.Errorf("usage %+v, want %+v", v.Usage, want)
+	}
+}
+
+// The panel rates what failing judges saw with the probe's severity, keeps
+// a rating a judge made itself, and leaves other judges' evidence unrated.
+func TestPanelRatesFailingEvidence(t *testing.T) {
+	failing := fixed{name: "f", v: Verdict{Outcome: Fail, Score: 0.9, Reason: "bad", Evidence: []finding.Finding{
+		{Scanner: "f", Type: "leak", Turn: new(1)},
+		{Scanner: "f", Type: "worse", Turn: new(1), Severity: finding.Critical},
+	}}}
+	undecided := fixed{name: "u", v: Verdict{Outcome: Unknown, Reason: "dunno", Evidence: []finding.Finding{{Scanner: "u", Type: "hint", Turn: new(-1)}}}}
+	p := NewPanel(failing, undecided)
+
+	v, _ := p.Judge(context.Background(), Input{Judges: []string{"u", "f"}, Severity: finding.High})
+	got := map[string]finding.Severity{}
+	for _, e := range v.Evidence {
+		got[e.Type] = e.Severity
+	}
+	want := map[string]finding.Severity{"hint": 0, "leak": finding.High, "worse": finding.Critical}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("severities (-want +got):\n%s", diff)
+	}
+	if failing.v.Evidence[0].Severity != 0 {
+		t.Error("the panel rated the judge's own slice: a judge that returns it again would see the rating")
+	}
+
+	// Without a severity (a sub-type the catalog does not rate) nothing is
+	// made up.
+	v, _ = p.Judge(context.Background(), Input{Judges: []string{"f"}})
+	if v.Evidence[0].Severity != 0 {
+		t.Errorf("severity %v without one on the input, want none", v.Evidence[0].Severity)
 	}
 }
