@@ -21,6 +21,25 @@ type Tally struct {
 	PassRate float64 `json:"pass_rate"`
 }
 
+// merge adds another tally's counts.
+func (t *Tally) merge(o Tally) {
+	t.Total += o.Total
+	t.Passed += o.Passed
+	t.Failed += o.Failed
+	t.Unknown += o.Unknown
+	t.Errored += o.Errored
+	t.rate()
+}
+
+// rate recomputes PassRate from the counts.
+func (t *Tally) rate() {
+	if judged := t.Total - t.Errored; judged > 0 {
+		t.PassRate = float64(t.Passed) / float64(judged)
+	} else {
+		t.PassRate = 0
+	}
+}
+
 func (t *Tally) add(o judge.Outcome) {
 	t.Total++
 	switch o {
@@ -33,11 +52,7 @@ func (t *Tally) add(o judge.Outcome) {
 	default:
 		t.Errored++
 	}
-	if judged := t.Total - t.Errored; judged > 0 {
-		t.PassRate = float64(t.Passed) / float64(judged)
-	} else {
-		t.PassRate = 0
-	}
+	t.rate()
 }
 
 // TypeSummary is the tally of one sub-type.
@@ -128,24 +143,37 @@ func Summarize(cases []Case) Summary {
 // so a category shows how well everything that tests it went. A category no
 // case maps to has a total of 0: that is a coverage gap, not a pass.
 func SummarizeFrameworks(cases []Case, frameworks []catalog.Framework) []FrameworkSummary {
+	// Tally each sub-type once; a category adds up the sub-types it maps.
+	type key struct{ vuln, typ string }
+	byType := map[key]*Tally{}
+	var keys []key
+	for _, k := range cases {
+		kk := key{k.Probe.Vulnerability, k.Probe.Type}
+		t := byType[kk]
+		if t == nil {
+			t = &Tally{}
+			byType[kk] = t
+			keys = append(keys, kk)
+		}
+		t.add(k.Verdict.Outcome)
+	}
 	out := make([]FrameworkSummary, 0, len(frameworks))
 	for _, f := range frameworks {
 		fs := FrameworkSummary{Framework: f.ID, Name: f.Name, Categories: make([]CategorySummary, len(f.Categories))}
 		for i, c := range f.Categories {
 			cs := CategorySummary{ID: c.ID, Name: c.Name}
-			whole, types := map[string]bool{}, map[string]bool{}
+			whole, types := map[string]bool{}, map[key]bool{}
 			for _, sel := range c.Vulnerabilities {
 				sel = strings.TrimSpace(sel)
 				if v, t, ok := strings.Cut(sel, ":"); ok {
-					types[strings.TrimSpace(v)+":"+strings.TrimSpace(t)] = true
+					types[key{strings.TrimSpace(v), strings.TrimSpace(t)}] = true
 				} else {
 					whole[sel] = true
 				}
 			}
-			for _, k := range cases {
-				p := k.Probe
-				if whole[p.Vulnerability] || types[p.Vulnerability+":"+p.Type] {
-					cs.add(k.Verdict.Outcome)
+			for _, kk := range keys {
+				if whole[kk.vuln] || types[kk] {
+					cs.merge(*byType[kk])
 				}
 			}
 			fs.Categories[i] = cs
