@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/redoubt-sec/redoubt/internal/suggest"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
@@ -121,12 +123,26 @@ func PlanWith(in PlanInputs, opts PlanOptions) ([]Probe, error) {
 	if opts.Max > 0 && len(drafts) > opts.Max {
 		drafts = sample(drafts, opts.Max, opts.Seed)
 	}
+	return makeAll(drafts), nil
+}
+
+// makeAll makes the drafted probes, on every CPU: each is independent of
+// the others (its own random source), so the plan is the same however the
+// work is split, and a large plan is ready sooner.
+func makeAll(drafts []draft) []Probe {
 	probes := make([]Probe, len(drafts))
-	for i, d := range drafts {
-		probes[i] = d()
-		probes[i].Seq = i
+	workers := min(runtime.GOMAXPROCS(0), max(len(drafts)/256, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(drafts); i += workers {
+				probes[i] = drafts[i]()
+				probes[i].Seq = i
+			}
+		})
 	}
-	return probes, nil
+	wg.Wait()
+	return probes
 }
 
 // draft makes one planned probe. Each probe draws from a random source of

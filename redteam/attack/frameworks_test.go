@@ -1,8 +1,10 @@
 package attack_test
 
 import (
+	"reflect"
 	"testing"
 
+	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 )
@@ -18,5 +20,24 @@ func TestFrameworksResolve(t *testing.T) {
 				t.Errorf("ValidateFramework:\n%v", err)
 			}
 		})
+	}
+}
+
+// A large plan is made on several goroutines: the same as made on one, and
+// free of races (run with -race).
+func TestLargePlanIsDeterministic(t *testing.T) {
+	opts := redteam.PlanOptions{Seed: 4, PerType: 2}
+	a, err := redteam.Plan(catalog.Default(), attack.All(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := redteam.Plan(catalog.Default(), attack.All(), opts)
+	if len(a) < 1000 || !reflect.DeepEqual(a, b) {
+		t.Fatalf("%d probes; two plans equal: %v", len(a), reflect.DeepEqual(a, b))
+	}
+	for i, p := range a {
+		if p.Seq != i {
+			t.Fatalf("probe %d has seq %d", i, p.Seq)
+		}
 	}
 }
