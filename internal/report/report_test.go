@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,34 @@ func TestWriteSummaryFrameworks(t *testing.T) {
 	WriteSummary(&b, s)
 	if strings.Contains(b.String(), "LLM02") {
 		t.Error("a framework table without frameworks")
+	}
+}
+
+// results.json is one JSON document: the same value whatever its layout.
+func TestWriteJSONIsJSON(t *testing.T) {
+	for _, n := range []int{0, 1, 3} {
+		var cases []redteam.Case
+		for i := range n {
+			c := testCase(fmt.Sprintf("p%d", i), i, judge.Pass)
+			cases = append(cases, c)
+		}
+		r := Build(redteam.RunInfo{ID: "r"}, cases)
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		var back Results
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatalf("%d cases: not JSON: %v\n%s", n, err, buf.Bytes())
+		}
+		if back.Cases == nil {
+			back.Cases = []CaseResult{}
+		}
+		if diff := cmp.Diff(r, back); diff != "" {
+			t.Errorf("%d cases: round trip (-want +got):\n%s", n, diff)
+		}
+		if got := bytes.Count(buf.Bytes(), []byte("\n    {\"id\"")); got != n {
+			t.Errorf("%d cases on %d lines of their own", n, got)
+		}
 	}
 }

@@ -5,6 +5,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -69,10 +70,46 @@ func caseResult(c *redteam.Case) CaseResult {
 }
 
 // WriteJSON writes results as indented JSON.
+//
+// The run and the summary are indented for reading; each case is one line,
+// so a large run stays quick to write and a diff of two runs shows whole
+// cases. The document is the same JSON either way.
 func WriteJSON(w io.Writer, r Results) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	part := func(key string, v any) error {
+		b, err := json.MarshalIndent(v, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, "  %q: ", key)
+		bw.Write(b)
+		bw.WriteString(",\n")
+		return nil
+	}
+	bw.WriteString("{\n")
+	if err := part("run", r.Run); err != nil {
+		return err
+	}
+	if err := part("summary", r.Summary); err != nil {
+		return err
+	}
+	bw.WriteString(`  "cases": [`)
+	for i := range r.Cases {
+		b, err := json.Marshal(r.Cases[i])
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if len(r.Cases) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 // WriteFile writes results.json into dir atomically (a temporary file renamed
