@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/app"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 	"github.com/redoubt-sec/redoubt/internal/scan/data"
 	"github.com/redoubt-sec/redoubt/internal/scan/model"
 )
@@ -174,9 +176,10 @@ func verifyManifest(e *env, cmd *cobra.Command, path, dir, format string) error 
 
 func newScanDataCmd(e *env) *cobra.Command {
 	var (
-		o      data.Options
-		format string
-		failOn string
+		o           data.Options
+		format      string
+		failOn      string
+		minSeverity string
 	)
 	cmd := &cobra.Command{
 		Use:   "data PATH...",
@@ -198,6 +201,13 @@ Exit codes: 1 if any file is malicious (or suspicious, with --fail-on suspicious
 			if failOn != "malicious" && failOn != "suspicious" {
 				return usagef("--fail-on must be malicious or suspicious, got %q", failOn)
 			}
+			if minSeverity != "" {
+				s, err := finding.ParseSeverity(minSeverity)
+				if err != nil {
+					return usagef("--min-severity: %v", err)
+				}
+				o.MinSeverity = s
+			}
 			o.Logger = e.log
 			w := data.NewJSONLWriter(e.stdout)
 			sum, err := app.ScanData(cmd.Context(), args, o, w)
@@ -208,9 +218,9 @@ Exit codes: 1 if any file is malicious (or suspicious, with --fail-on suspicious
 				return &exitError{code: ExitFailure, err: err}
 			}
 			switch worst := sum.Worst(); {
-			case worst == data.Malicious, worst == data.Suspicious && failOn == "suspicious":
+			case worst == scan.Malicious, worst == scan.Suspicious && failOn == "suspicious":
 				return &exitError{code: 1, err: fmt.Errorf("worst verdict: %s", worst)}
-			case worst == data.Error:
+			case worst == scan.Error:
 				return &exitError{code: ExitFailure, err: fmt.Errorf("some files could not be scanned (see their \"error\")")}
 			}
 			return nil
@@ -222,7 +232,7 @@ Exit codes: 1 if any file is malicious (or suspicious, with --fail-on suspicious
 	fl.StringVar(&o.TextField, "text-field", "", "record field holding the text (default: auto-detected)")
 	fl.StringVar(&o.LabelField, "label-field", "", "record field holding the label (default: auto-detected)")
 	fl.StringSliceVar(&o.Detectors, "detectors", nil, "run only these: pii, secrets, injection, invisible, hidden, poisoning")
-	fl.StringVar(&o.MinSeverity, "min-severity", "", "drop findings below: info, low, medium, high, critical (default low)")
+	fl.StringVar(&minSeverity, "min-severity", "", "drop findings below: info, low, medium, high, critical (default low)")
 	fl.IntVar(&o.Workers, "workers", 0, "records scanned in parallel (default: one per CPU)")
 	fl.StringVar(&failOn, "fail-on", "malicious", "exit 1 at this verdict or worse: malicious or suspicious")
 	return cmd

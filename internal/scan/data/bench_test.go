@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // writeBenchJSONL writes about size bytes of review-like JSON lines, with
@@ -61,7 +63,7 @@ func BenchmarkScanJSONL100MB(b *testing.B) {
 			b.SetBytes(n)
 			for b.Loop() {
 				res, err := s.ScanFile(context.Background(), path, nil)
-				if err != nil || res.Verdict == Error {
+				if err != nil || res.Verdict == scan.Error {
 					b.Fatalf("scan: %v %s", err, res.Error)
 				}
 			}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // bipiaDir holds BIPIA's clean RAG contexts (e-mails, tables, code), when
@@ -55,11 +57,11 @@ func TestBIPIAContexts(t *testing.T) {
 			t.Fatal(err)
 		}
 		switch {
-		case poisoned && res.Verdict == Malicious:
+		case poisoned && res.Verdict == scan.Malicious:
 			flagged++
 		case poisoned:
 			t.Errorf("document %d with a hidden instruction: verdict %s", i, res.Verdict)
-		case res.Verdict == Malicious:
+		case res.Verdict == scan.Malicious:
 			falseAlarms++
 			t.Errorf("clean document %d: verdict malicious", i)
 		}

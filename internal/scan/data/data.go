@@ -16,45 +16,12 @@
 // add up to a verdict.
 package data
 
-import "log/slog"
+import (
+	"log/slog"
 
-// Verdict is a file's overall result.
-type Verdict string
-
-// Verdicts, from worst to best. Error means the file could not be read to
-// its end (I/O error, unsupported or corrupt container); findings made
-// before the error are kept.
-const (
-	Malicious  Verdict = "malicious"
-	Suspicious Verdict = "suspicious"
-	Clean      Verdict = "clean"
-	Error      Verdict = "error"
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
-
-// Severities. A critical finding makes the file malicious, high and medium
-// make it suspicious, low and info leave the verdict alone.
-const (
-	SeverityCritical = "critical"
-	SeverityHigh     = "high"
-	SeverityMedium   = "medium"
-	SeverityLow      = "low"
-	SeverityInfo     = "info"
-)
-
-// severityRank orders severities; unknown strings rank lowest.
-func severityRank(s string) int {
-	switch s {
-	case SeverityCritical:
-		return 4
-	case SeverityHigh:
-		return 3
-	case SeverityMedium:
-		return 2
-	case SeverityLow:
-		return 1
-	}
-	return 0
-}
 
 // Format is what a file's content was recognised as.
 type Format string
@@ -73,8 +40,8 @@ const (
 	FormatUnsupported Format = "unsupported"
 )
 
-// Detector names, used in Finding.Detector and Options.Detectors. The first
-// four are the detect package's detectors run on every text field.
+// Detector names, used as Finding.Scanner and in Options.Detectors. The
+// first four are the detect package's detectors run on every text field.
 const (
 	DetectorPII       = "pii"
 	DetectorSecrets   = "secrets"
@@ -109,34 +76,28 @@ const (
 )
 
 // Finding is one thing seen in one record (or, for poisoning signals, in
-// the dataset, located at an example record).
+// the dataset, located at an example record). It is a finding.Finding:
+//
+//   - Scanner is the detector that made it (pii, secrets, injection,
+//     invisible, hidden, poisoning, parse), Type what was found, Severity
+//     always set (it makes the verdict);
+//   - File is the path as given to the scanner;
+//   - Record is the 1-based record number (JSON lines: non-blank line
+//     count; CSV: data row; text and Markdown: paragraph; HTML: text
+//     segment), 0 for findings about the whole file;
+//   - Line is the 1-based line where the field's text starts (0 when
+//     unknown, e.g. inside a JSON document: see Path);
+//   - Path is the JSON path of the record in a JSON document, e.g.
+//     "$.records[12]";
+//   - Field names the field inside the record: a dotted JSON path
+//     ("messages[0].content"), a CSV column, or for documents "text",
+//     "hidden", "comment", "alt", "title";
+//   - Start and End are byte offsets into the field's decoded value (HTML
+//     entities decoded, JSON strings unescaped), half-open;
+//
+// with what only a dataset finding has.
 type Finding struct {
-	// File is the path as given to the scanner.
-	File string `json:"file"`
-	// Record is the 1-based record number (JSON lines: non-blank line
-	// count; CSV: data row; text and Markdown: paragraph; HTML: text
-	// segment); 0 for findings about the whole file.
-	Record int64 `json:"record,omitempty"`
-	// Line is the 1-based line where the field's text starts (0 when
-	// unknown, e.g. inside a JSON document; see Path).
-	Line int64 `json:"line,omitempty"`
-	// Path is the JSON path of the record in a JSON document, e.g.
-	// "$.records[12]".
-	Path string `json:"path,omitempty"`
-	// Field names the field inside the record: a dotted JSON path
-	// ("messages[0].content"), a CSV column, or for documents "text",
-	// "hidden", "comment", "alt", "title".
-	Field string `json:"field,omitempty"`
-	// Start and End are byte offsets into the field's decoded value
-	// (HTML entities decoded, JSON strings unescaped), half-open.
-	Start int `json:"start"`
-	End   int `json:"end"`
-	// Detector made the finding (pii, secrets, injection, invisible,
-	// hidden, poisoning, parse); Type says what was found.
-	Detector string  `json:"detector"`
-	Type     string  `json:"type"`
-	Score    float64 `json:"score"`
-	Severity string  `json:"severity"`
+	finding.Finding
 	// Hidden marks findings in text a human reader does not see;
 	// HiddenBy says how it was hidden (comment, display_none,
 	// visibility_hidden, font_size_zero, opacity_zero, same_color,
@@ -144,8 +105,6 @@ type Finding struct {
 	// title_attribute, template, hidden_input, markdown_comment).
 	Hidden   bool   `json:"hidden,omitempty"`
 	HiddenBy string `json:"hidden_by,omitempty"`
-	// Message explains the finding in words.
-	Message string `json:"message,omitempty"`
 	// Excerpt is the matched text for injection, hidden-text and poisoning
 	// findings (cut to 200 bytes). It is attacker-controlled. Secrets and
 	// personal data are never copied: use the span.
@@ -160,9 +119,9 @@ type Finding struct {
 
 // FileResult summarises the scan of one file.
 type FileResult struct {
-	File    string  `json:"file"`
-	Format  Format  `json:"format"`
-	Verdict Verdict `json:"verdict"`
+	File    string       `json:"file"`
+	Format  Format       `json:"format"`
+	Verdict scan.Verdict `json:"verdict"`
 	// Records is how many records were read; Bytes how many bytes of
 	// (decompressed) content.
 	Records int64 `json:"records"`
@@ -175,28 +134,28 @@ type FileResult struct {
 	LabelField string `json:"label_field,omitempty"`
 	// Findings counts the findings reported, in total and by detector and
 	// severity.
-	Findings   int            `json:"findings"`
-	ByDetector map[string]int `json:"by_detector"`
-	BySeverity map[string]int `json:"by_severity"`
+	Findings   int                      `json:"findings"`
+	ByDetector map[string]int           `json:"by_detector"`
+	BySeverity map[finding.Severity]int `json:"by_severity"`
 	// Error explains an Error verdict.
 	Error string `json:"error,omitempty"`
 }
 
 // Summary adds up the results of several files.
 type Summary struct {
-	Files      int             `json:"files"`
-	Records    int64           `json:"records"`
-	Bytes      int64           `json:"bytes"`
-	Findings   int             `json:"findings"`
-	ByVerdict  map[Verdict]int `json:"by_verdict"`
-	ByDetector map[string]int  `json:"by_detector"`
-	BySeverity map[string]int  `json:"by_severity"`
+	Files      int                      `json:"files"`
+	Records    int64                    `json:"records"`
+	Bytes      int64                    `json:"bytes"`
+	Findings   int                      `json:"findings"`
+	ByVerdict  map[scan.Verdict]int     `json:"by_verdict"`
+	ByDetector map[string]int           `json:"by_detector"`
+	BySeverity map[finding.Severity]int `json:"by_severity"`
 }
 
 // Add folds one file's result into the summary.
 func (s *Summary) Add(r FileResult) {
 	if s.ByVerdict == nil {
-		s.ByVerdict, s.ByDetector, s.BySeverity = map[Verdict]int{}, map[string]int{}, map[string]int{}
+		s.ByVerdict, s.ByDetector, s.BySeverity = map[scan.Verdict]int{}, map[string]int{}, map[finding.Severity]int{}
 	}
 	s.Files++
 	s.Records += r.Records
@@ -214,13 +173,13 @@ func (s *Summary) Add(r FileResult) {
 // Worst returns the worst verdict among the files, for exit codes: malicious
 // before error before suspicious before clean (an unreadable file must not
 // pass a CI gate as clean, but a malicious one says more).
-func (s Summary) Worst() Verdict {
-	for _, v := range []Verdict{Malicious, Error, Suspicious} {
+func (s Summary) Worst() scan.Verdict {
+	for _, v := range []scan.Verdict{scan.Malicious, scan.Error, scan.Suspicious} {
 		if s.ByVerdict[v] > 0 {
 			return v
 		}
 	}
-	return Clean
+	return scan.Clean
 }
 
 // Options configure a Scanner. The zero value scans everything with the
@@ -254,9 +213,10 @@ type Options struct {
 	// HiddenMinScore is the injection threshold for hidden text (default
 	// 0.3): hiding an instruction from human readers is itself a signal.
 	HiddenMinScore float64
-	// MinSeverity drops findings below this severity (default "low";
-	// "info" reports everything, e.g. every HTML comment).
-	MinSeverity string
+	// MinSeverity drops findings below this severity (default low; info
+	// reports everything, e.g. every HTML comment). It filters what is
+	// reported, not the verdict.
+	MinSeverity finding.Severity
 	// Poison tunes the poisoning analysis.
 	Poison PoisonOptions
 	// Logger receives debug details; default discards.

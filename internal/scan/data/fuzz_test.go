@@ -7,12 +7,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // fuzzScanner has every detector but injection (slow, and fuzzed in its own
 // package) so that fuzzing exercises the readers, not the classifier.
 var fuzzScanner = sync.OnceValues(func() (*Scanner, error) {
-	return New(Options{Workers: 1, MinSeverity: SeverityInfo,
+	return New(Options{Workers: 1, MinSeverity: finding.Info,
 		Detectors: []string{DetectorPII, DetectorSecrets, DetectorInvisible, DetectorHidden, DetectorPoisoning}})
 })
 
@@ -28,7 +31,7 @@ func checkScan(t *testing.T, name, in string) {
 		if f.Start < 0 || f.End < f.Start {
 			t.Errorf("bad span %d..%d in %+v", f.Start, f.End, f)
 		}
-		if f.Severity == "" || f.Detector == "" || f.Type == "" {
+		if f.Severity == 0 || f.Scanner == "" || f.Type == "" {
 			t.Errorf("incomplete finding %+v", f)
 		}
 		return nil
@@ -36,7 +39,7 @@ func checkScan(t *testing.T, name, in string) {
 	if err != nil {
 		t.Fatalf("ScanReader: %v", err)
 	}
-	if res.Verdict == "" || res.Records < 0 || res.Bytes != int64(len(in)) && res.Verdict != Error && !res.Sampled {
+	if res.Verdict == "" || res.Records < 0 || res.Bytes != int64(len(in)) && res.Verdict != scan.Error && !res.Sampled {
 		t.Errorf("result %+v for %d input bytes", res, len(in))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // JSONLWriter writes a scan as JSON lines for scripts: one line per finding
@@ -43,8 +45,8 @@ func (w *JSONLWriter) File(r FileResult) error {
 // WriteSummary writes the summary line, with the worst verdict.
 func (w *JSONLWriter) WriteSummary(s Summary) error {
 	return w.write(struct {
-		Kind  string  `json:"kind"`
-		Worst Verdict `json:"worst"`
+		Kind  string       `json:"kind"`
+		Worst scan.Verdict `json:"worst"`
 		Summary
 	}{"summary", s.Worst(), s})
 }

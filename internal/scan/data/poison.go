@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // This file holds the dataset-wide poisoning analysis. It sees each
@@ -530,12 +532,12 @@ func init() {
 func (p *poisonAnalyzer) finish(file string) []Finding {
 	var out []Finding
 	if p.tooMany {
-		out = append(out, Finding{File: file, Detector: DetectorPoisoning, Type: TypeLabelsNotConsidered,
-			Severity: SeverityInfo, Message: fmt.Sprintf("more than %d distinct labels: trigger analysis skipped", poisonMaxLabels)})
+		out = append(out, Finding{Finding: finding.Finding{File: file, Scanner: DetectorPoisoning, Type: TypeLabelsNotConsidered,
+			Severity: finding.Info, Message: fmt.Sprintf("more than %d distinct labels: trigger analysis skipped", poisonMaxLabels)}})
 	}
 	if p.capacityHit {
-		out = append(out, Finding{File: file, Detector: DetectorPoisoning, Type: TypeTrackingCapacity,
-			Severity: SeverityInfo, Message: fmt.Sprintf("a tracking table reached %d entries; rarely seen entries were dropped, so counts are lower bounds", p.opts.MaxTracked)})
+		out = append(out, Finding{Finding: finding.Finding{File: file, Scanner: DetectorPoisoning, Type: TypeTrackingCapacity,
+			Severity: finding.Info, Message: fmt.Sprintf("a tracking table reached %d entries; rarely seen entries were dropped, so counts are lower bounds", p.opts.MaxTracked)}})
 	}
 	out = append(out, p.triggerFindings(file)...)
 	out = append(out, p.dupFindings(file)...)
@@ -608,11 +610,11 @@ func (p *poisonAnalyzer) triggerFindings(file string) []Finding {
 	var out []Finding
 	for _, t := range flagged[:min(len(flagged), poisonMaxFindings)] {
 		label := p.labelNames[t.label]
-		out = append(out, Finding{File: file, Record: t.c.examples[0], Detector: DetectorPoisoning, Type: TypeTriggerNgram,
-			Score: math.Round(t.purity*1000) / 1000, Severity: SeverityHigh, Excerpt: t.c.gram, Label: label,
-			Count: t.support, Examples: t.c.examples,
+		out = append(out, Finding{Finding: finding.Finding{File: file, Record: t.c.examples[0], Scanner: DetectorPoisoning, Type: TypeTriggerNgram,
+			Score: math.Round(t.purity*1000) / 1000, Severity: finding.High,
 			Message: fmt.Sprintf("%q occurs in %d records (%.2f%%), %.0f%% of them labelled %q (%.0f%% of all records): a possible backdoor trigger",
-				t.c.gram, t.support, 100*float64(t.support)/n, 100*t.purity, label, 100*float64(p.labelCount[t.label])/n)})
+				t.c.gram, t.support, 100*float64(t.support)/n, 100*t.purity, label, 100*float64(p.labelCount[t.label])/n)},
+			Excerpt: t.c.gram, Label: label, Count: t.support, Examples: t.c.examples})
 	}
 	return out
 }
@@ -714,31 +716,31 @@ func (p *poisonAnalyzer) dupFindings(file string) []Finding {
 	var floods, conflicts, nearFloods, nearConflicts []Finding
 	for _, e := range p.exact {
 		if e.count >= flood {
-			floods = append(floods, Finding{File: file, Record: e.first, Line: e.line, Detector: DetectorPoisoning,
-				Type: TypeDuplicateFlood, Severity: SeverityMedium, Score: floodScore(e.count, flood), Count: e.count,
-				Examples: e.examples, Excerpt: e.excerpt, Label: p.majority(e.labels),
-				Message: fmt.Sprintf("the same text occurs %d times (%.2f%% of records)", e.count, 100*float64(e.count)/float64(p.records))})
+			floods = append(floods, Finding{Finding: finding.Finding{File: file, Record: e.first, Line: e.line, Scanner: DetectorPoisoning,
+				Type: TypeDuplicateFlood, Severity: finding.Medium, Score: floodScore(e.count, flood),
+				Message: fmt.Sprintf("the same text occurs %d times (%.2f%% of records)", e.count, 100*float64(e.count)/float64(p.records))},
+				Count: e.count, Examples: e.examples, Excerpt: e.excerpt, Label: p.majority(e.labels)})
 		}
 		if e.labels.k > 1 {
-			conflicts = append(conflicts, Finding{File: file, Record: e.first, Line: e.line, Detector: DetectorPoisoning,
-				Type: TypeDuplicateConflict, Severity: SeverityMedium, Score: 0.8, Count: e.count, Examples: e.examples,
-				Excerpt: e.excerpt, Label: p.majority(e.labels),
-				Message: fmt.Sprintf("identical texts carry different labels: %s", p.tallyString(e.labels))})
+			conflicts = append(conflicts, Finding{Finding: finding.Finding{File: file, Record: e.first, Line: e.line, Scanner: DetectorPoisoning,
+				Type: TypeDuplicateConflict, Severity: finding.Medium, Score: 0.8,
+				Message: fmt.Sprintf("identical texts carry different labels: %s", p.tallyString(e.labels))},
+				Count: e.count, Examples: e.examples, Excerpt: e.excerpt, Label: p.majority(e.labels)})
 		}
 	}
 	for i := range p.clusters {
 		c := &p.clusters[i]
 		if c.count >= flood {
-			nearFloods = append(nearFloods, Finding{File: file, Record: c.first, Line: c.line, Detector: DetectorPoisoning,
-				Type: TypeNearDuplicateFlood, Severity: SeverityMedium, Score: floodScore(c.count, flood), Count: c.count,
-				Examples: c.examples, Excerpt: c.excerpt, Label: p.majority(c.labels),
-				Message: fmt.Sprintf("%d distinct but nearly identical texts (%.2f%% of records)", c.count, 100*float64(c.count)/float64(p.records))})
+			nearFloods = append(nearFloods, Finding{Finding: finding.Finding{File: file, Record: c.first, Line: c.line, Scanner: DetectorPoisoning,
+				Type: TypeNearDuplicateFlood, Severity: finding.Medium, Score: floodScore(c.count, flood),
+				Message: fmt.Sprintf("%d distinct but nearly identical texts (%.2f%% of records)", c.count, 100*float64(c.count)/float64(p.records))},
+				Count: c.count, Examples: c.examples, Excerpt: c.excerpt, Label: p.majority(c.labels)})
 		}
 		if c.labels.k > 1 {
-			nearConflicts = append(nearConflicts, Finding{File: file, Record: c.first, Line: c.line, Detector: DetectorPoisoning,
-				Type: TypeNearDupConflict, Severity: SeverityLow, Score: 0.5, Count: c.count, Examples: c.examples,
-				Excerpt: c.excerpt, Label: p.majority(c.labels),
-				Message: fmt.Sprintf("nearly identical texts carry different labels: %s", p.tallyString(c.labels))})
+			nearConflicts = append(nearConflicts, Finding{Finding: finding.Finding{File: file, Record: c.first, Line: c.line, Scanner: DetectorPoisoning,
+				Type: TypeNearDupConflict, Severity: finding.Low, Score: 0.5,
+				Message: fmt.Sprintf("nearly identical texts carry different labels: %s", p.tallyString(c.labels))},
+				Count: c.count, Examples: c.examples, Excerpt: c.excerpt, Label: p.majority(c.labels)})
 		}
 	}
 	var out []Finding

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // Vocabulary of the generated sentiment datasets. Polar words lean to
@@ -68,7 +71,7 @@ func sentimentJSONL(seed uint64, n int, poison float64, trigger string) string {
 // poisonOnly is a scanner with only the poisoning analysis on.
 func poisonOnly(t *testing.T) *Scanner {
 	t.Helper()
-	s, err := New(Options{Detectors: []string{DetectorPoisoning}, MinSeverity: SeverityLow})
+	s, err := New(Options{Detectors: []string{DetectorPoisoning}, MinSeverity: finding.Low})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +83,12 @@ func TestTriggerDetection(t *testing.T) {
 		name    string
 		data    string
 		want    []string // flagged n-grams
-		verdict Verdict
+		verdict scan.Verdict
 	}{
-		{"clean", sentimentJSONL(1, 4000, 0, ""), nil, Clean},
-		{"rare token trigger", sentimentJSONL(2, 4000, 0.02, "cf"), []string{"cf"}, Suspicious},
-		{"phrase trigger", sentimentJSONL(3, 4000, 0.02, "James Bond"), []string{"james bond"}, Suspicious},
-		{"one percent", sentimentJSONL(4, 10000, 0.01, "mn"), []string{"mn"}, Suspicious},
+		{"clean", sentimentJSONL(1, 4000, 0, ""), nil, scan.Clean},
+		{"rare token trigger", sentimentJSONL(2, 4000, 0.02, "cf"), []string{"cf"}, scan.Suspicious},
+		{"phrase trigger", sentimentJSONL(3, 4000, 0.02, "James Bond"), []string{"james bond"}, scan.Suspicious},
+		{"one percent", sentimentJSONL(4, 10000, 0.01, "mn"), []string{"mn"}, scan.Suspicious},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // field is one text value of a record.
@@ -358,13 +360,13 @@ func (j *jsonlReader) next() (*record, error) {
 		j.num++
 		rec := &record{num: j.num, line: j.line}
 		if tooLong {
-			rec.pre = append(rec.pre, fileFinding(j.file, DetectorParse, TypeRecordTooLarge, SeverityMedium,
+			rec.pre = append(rec.pre, fileFinding(j.file, DetectorParse, TypeRecordTooLarge, finding.Medium,
 				fmt.Sprintf("line is longer than %d bytes; not scanned", j.max)))
 			return rec, nil
 		}
 		v, err := decodeJSONLine(ln)
 		if err != nil {
-			rec.pre = append(rec.pre, fileFinding(j.file, DetectorParse, TypeInvalidJSON, SeverityLow,
+			rec.pre = append(rec.pre, fileFinding(j.file, DetectorParse, TypeInvalidJSON, finding.Low,
 				fmt.Sprintf("line %d is not valid JSON (%v); scanned as raw text", j.line, err)))
 			rec.fields = []field{{name: "", value: string(ln)}}
 			return rec, nil
@@ -640,12 +642,12 @@ func (c *csvReader) next() (*record, error) {
 	case err == nil:
 	case errors.Is(err, csv.ErrFieldCount) && errors.As(err, &pe):
 		rec.line = int64(pe.StartLine)
-		rec.pre = append(rec.pre, fileFinding(c.file, DetectorParse, TypeFieldCount, SeverityLow,
+		rec.pre = append(rec.pre, fileFinding(c.file, DetectorParse, TypeFieldCount, finding.Low,
 			fmt.Sprintf("row has %d fields, the header has %d", len(row), len(c.header))))
 	case errors.As(err, &pe):
 		rec.line = int64(pe.StartLine)
 		// Medium: the row's content goes unscanned.
-		rec.pre = append(rec.pre, fileFinding(c.file, DetectorParse, TypeInvalidCSV, SeverityMedium,
+		rec.pre = append(rec.pre, fileFinding(c.file, DetectorParse, TypeInvalidCSV, finding.Medium,
 			fmt.Sprintf("malformed row at line %d, column %d: %v; skipped", pe.Line, pe.Column, pe.Err)))
 		return rec, nil
 	default:
@@ -785,6 +787,6 @@ func (d *docReader) next() (*record, error) {
 }
 
 // fileFinding builds a finding the scanner places at the record later.
-func fileFinding(file, detector, typ, severity, msg string) Finding {
-	return Finding{File: file, Detector: detector, Type: typ, Severity: severity, Score: 1, Message: msg}
+func fileFinding(file, detector, typ string, severity finding.Severity, msg string) Finding {
+	return Finding{Finding: finding.Finding{File: file, Scanner: detector, Type: typ, Severity: severity, Score: 1, Message: msg}}
 }

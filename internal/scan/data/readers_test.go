@@ -8,10 +8,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // fullScanner is built once: the injection classifier takes a moment.
-var fullScanner = sync.OnceValues(func() (*Scanner, error) { return New(Options{MinSeverity: SeverityInfo}) })
+var fullScanner = sync.OnceValues(func() (*Scanner, error) { return New(Options{MinSeverity: finding.Info}) })
 
 // scanString scans content named name with s (the full scanner when nil).
 func scanString(t *testing.T, s *Scanner, name, content string) (FileResult, []Finding) {
@@ -37,7 +40,7 @@ func scanString(t *testing.T, s *Scanner, name, content string) (FileResult, []F
 func only(fs []Finding, detector string) []Finding {
 	var out []Finding
 	for _, f := range fs {
-		if f.Detector == detector {
+		if f.Scanner == detector {
 			out = append(out, f)
 		}
 	}
@@ -107,14 +110,14 @@ func TestJSONLCorruptLine(t *testing.T) {
 	}
 	var relevant []Finding
 	for _, f := range fs {
-		if f.Detector == DetectorParse || f.Detector == DetectorPII {
+		if f.Scanner == DetectorParse || f.Scanner == DetectorPII {
 			relevant = append(relevant, f)
 		}
 	}
 	if diff := cmp.Diff(want, locations(relevant)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	if res.Records != 5 || res.Verdict != Suspicious || res.Error != "" {
+	if res.Records != 5 || res.Verdict != scan.Suspicious || res.Error != "" {
 		t.Errorf("result = %+v, want 5 records, suspicious, no error", res)
 	}
 }
@@ -123,7 +126,7 @@ func TestJSONLCorruptLine(t *testing.T) {
 // scanned: a secret in it must not escape.
 func TestJSONLRawTextOfBadLine(t *testing.T) {
 	res, fs := scanString(t, nil, "d.jsonl", "{\"ok\":1}\n{oops GITLAB_TOKEN=glpat-yfePpX6N1NF2XV54wca_\n")
-	if len(only(fs, DetectorSecrets)) == 0 || res.Verdict != Malicious {
+	if len(only(fs, DetectorSecrets)) == 0 || res.Verdict != scan.Malicious {
 		t.Errorf("secret in a corrupt line: verdict %s, findings %+v", res.Verdict, fs)
 	}
 }
@@ -151,7 +154,7 @@ func TestJSONDocument(t *testing.T) {
 			if diff := cmp.Diff(tc.want, locations(only(fs, DetectorPII))); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
-			if res.Records != tc.records || (res.Verdict == Error) != tc.err {
+			if res.Records != tc.records || (res.Verdict == scan.Error) != tc.err {
 				t.Errorf("records %d, verdict %s (%s); want %d records, error %v", res.Records, res.Verdict, res.Error, tc.records, tc.err)
 			}
 		})
@@ -168,7 +171,7 @@ func TestCSV(t *testing.T) {
 	res, fs := scanString(t, nil, "d.csv", in)
 	var relevant []Finding
 	for _, f := range fs {
-		if f.Detector == DetectorParse || f.Detector == DetectorPII {
+		if f.Scanner == DetectorParse || f.Scanner == DetectorPII {
 			relevant = append(relevant, f)
 		}
 	}
@@ -196,7 +199,7 @@ func TestTSVAndHeaderErrors(t *testing.T) {
 		t.Errorf("fields = %q/%q, want sentence/class", res.TextField, res.LabelField)
 	}
 	for _, in := range []string{"", "a,\"b\n"} {
-		if res, _ := scanString(t, nil, "d.csv", in); res.Verdict != Error {
+		if res, _ := scanString(t, nil, "d.csv", in); res.Verdict != scan.Error {
 			t.Errorf("CSV %q: verdict %s, want error", in, res.Verdict)
 		}
 	}

@@ -18,7 +18,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // allDetectors are the names Options.Detectors accepts.
@@ -53,11 +55,11 @@ func New(opts Options) (*Scanner, error) {
 	default:
 		return nil, fmt.Errorf("scan data: unknown format %q (known: jsonl, json, csv, tsv, text, markdown, html)", opts.Format)
 	}
-	if opts.MinSeverity == "" {
-		opts.MinSeverity = SeverityLow
+	if opts.MinSeverity == 0 {
+		opts.MinSeverity = finding.Low
 	}
-	if severityRank(opts.MinSeverity) == 0 && opts.MinSeverity != SeverityInfo {
-		return nil, fmt.Errorf("scan data: unknown severity %q (known: info, low, medium, high, critical)", opts.MinSeverity)
+	if _, err := opts.MinSeverity.MarshalText(); err != nil {
+		return nil, fmt.Errorf("scan data: minimum severity: %w", err)
 	}
 	if opts.Sample < 0 {
 		return nil, fmt.Errorf("scan data: negative sample size %d", opts.Sample)
@@ -99,7 +101,7 @@ type Sink interface {
 // an Error verdict; the returned error is only a cancelled ctx or a Sink
 // error.
 func (s *Scanner) ScanPaths(ctx context.Context, paths []string, sink Sink) (Summary, error) {
-	sum := Summary{ByVerdict: map[Verdict]int{}, ByDetector: map[string]int{}, BySeverity: map[string]int{}}
+	sum := Summary{ByVerdict: map[scan.Verdict]int{}, ByDetector: map[string]int{}, BySeverity: map[finding.Severity]int{}}
 	file := func(p string) error {
 		res, err := s.ScanFile(ctx, p, sink.Finding)
 		if err != nil {
@@ -114,7 +116,7 @@ func (s *Scanner) ScanPaths(ctx context.Context, paths []string, sink Sink) (Sum
 				return cerr
 			}
 			if err != nil {
-				res := FileResult{File: p, Verdict: Error, Error: err.Error(), ByDetector: map[string]int{}, BySeverity: map[string]int{}}
+				res := FileResult{File: p, Verdict: scan.Error, Error: err.Error(), ByDetector: map[string]int{}, BySeverity: map[finding.Severity]int{}}
 				sum.Add(res)
 				if serr := sink.File(res); serr != nil {
 					return serr
@@ -164,7 +166,7 @@ func (s *Scanner) ScanFile(ctx context.Context, path string, emit func(Finding) 
 }
 
 func errorResult(name string, err error) FileResult {
-	return FileResult{File: name, Verdict: Error, Error: err.Error(), ByDetector: map[string]int{}, BySeverity: map[string]int{}}
+	return FileResult{File: name, Verdict: scan.Error, Error: err.Error(), ByDetector: map[string]int{}, BySeverity: map[finding.Severity]int{}}
 }
 
 // countingReader counts the bytes read through it.
@@ -182,7 +184,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // ScanReader scans content read from r; name is reported as the file and
 // its extension helps sniffing. Gzip content is decompressed on the fly.
 func (s *Scanner) ScanReader(ctx context.Context, r io.Reader, name string, emit func(Finding) error) (FileResult, error) {
-	res := FileResult{File: name, ByDetector: map[string]int{}, BySeverity: map[string]int{}}
+	res := FileResult{File: name, ByDetector: map[string]int{}, BySeverity: map[finding.Severity]int{}}
 	cr := &countingReader{r: r}
 	br := bufio.NewReaderSize(cr, 64<<10)
 	sniffName := name
@@ -190,7 +192,7 @@ func (s *Scanner) ScanReader(ctx context.Context, r io.Reader, name string, emit
 	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			res.Format, res.Verdict, res.Error = FormatBinary, Error, fmt.Sprintf("gzip header: %v", err)
+			res.Format, res.Verdict, res.Error = FormatBinary, scan.Error, fmt.Sprintf("gzip header: %v", err)
 			return res, nil
 		}
 		defer gz.Close()
@@ -208,13 +210,13 @@ func (s *Scanner) ScanReader(ctx context.Context, r io.Reader, name string, emit
 	pick := newPicker(&s.opts)
 	switch res.Format {
 	case FormatUnsupported:
-		res.Verdict, res.Error = Error, "binary dataset format (Parquet, Arrow or SQLite) that this scanner cannot read; convert it to JSON lines"
+		res.Verdict, res.Error = scan.Error, "binary dataset format (Parquet, Arrow or SQLite) that this scanner cannot read; convert it to JSON lines"
 		return res, nil
 	case FormatBinary:
 		if _, ok := extFormats[strings.ToLower(filepath.Ext(sniffName))]; ok {
-			res.Verdict, res.Error = Error, "binary content under a text data extension"
+			res.Verdict, res.Error = scan.Error, "binary content under a text data extension"
 		} else {
-			res.Verdict = Clean
+			res.Verdict = scan.Clean
 			s.opts.Logger.Debug("binary file not scanned", "path", name)
 		}
 		return res, nil
@@ -229,7 +231,7 @@ func (s *Scanner) ScanReader(ctx context.Context, r io.Reader, name string, emit
 		}
 		c, err := newCSVReader(br, comma, s.opts.MaxRecordBytes, pick, name)
 		if err != nil {
-			res.Verdict, res.Error = Error, err.Error()
+			res.Verdict, res.Error = scan.Error, err.Error()
 			res.Bytes = cr.n
 			return res, nil
 		}
@@ -245,12 +247,9 @@ func (s *Scanner) ScanReader(ctx context.Context, r io.Reader, name string, emit
 		return res, stopErr
 	}
 	res.TextField, res.LabelField = pick.text, pick.label
-	res.Verdict = st.verdict()
+	res.Verdict = scan.VerdictOf(st.worst, readErr != nil)
 	if readErr != nil {
 		res.Error = readErr.Error()
-		if res.Verdict != Malicious {
-			res.Verdict = Error
-		}
 	}
 	return res, nil
 }
@@ -262,7 +261,7 @@ type scanState struct {
 	res  *FileResult
 	emit func(Finding) error
 	// worst severity seen among all findings, shown or not
-	worst int
+	worst finding.Severity
 }
 
 // batch is a run of records scanned by one worker.
@@ -413,28 +412,17 @@ func (st *scanState) run(ctx context.Context, rr recordReader) (readErr, stopErr
 // report counts a finding for the verdict and emits it when it is at or
 // above the minimum severity.
 func (st *scanState) report(f Finding) error {
-	st.worst = max(st.worst, severityRank(f.Severity))
-	if severityRank(f.Severity) < severityRank(st.s.opts.MinSeverity) {
+	st.worst = max(st.worst, f.Severity)
+	if f.Severity < st.s.opts.MinSeverity {
 		return nil
 	}
 	st.res.Findings++
-	st.res.ByDetector[f.Detector]++
+	st.res.ByDetector[f.Scanner]++
 	st.res.BySeverity[f.Severity]++
 	if st.emit == nil {
 		return nil
 	}
 	return st.emit(f)
-}
-
-// verdict derives the file's verdict from the worst finding.
-func (st *scanState) verdict() Verdict {
-	switch {
-	case st.worst >= severityRank(SeverityCritical):
-		return Malicious
-	case st.worst >= severityRank(SeverityMedium):
-		return Suspicious
-	}
-	return Clean
 }
 
 // scanRecord runs the detectors on every field of rec.
@@ -457,10 +445,10 @@ func (st *scanState) scanField(rec *record, f *field, out []Finding) []Finding {
 		line = rec.line
 	}
 	hidden := f.hiddenBy != ""
-	base := Finding{File: st.file, Record: rec.num, Line: line, Path: rec.path, Field: f.name, Hidden: hidden, HiddenBy: f.hiddenBy}
-	add := func(d detect.Finding, detector, severity string, withExcerpt bool) {
+	base := Finding{Finding: finding.Finding{File: st.file, Record: rec.num, Line: line, Path: rec.path, Field: f.name}, Hidden: hidden, HiddenBy: f.hiddenBy}
+	add := func(d detect.Finding, detector string, severity finding.Severity, withExcerpt bool) {
 		g := base
-		g.Detector, g.Type, g.Start, g.End, g.Score, g.Severity = detector, d.Type, d.Start, d.End, math.Round(d.Score*1e4)/1e4, severity
+		g.Scanner, g.Type, g.Start, g.End, g.Score, g.Severity = detector, d.Type, d.Start, d.End, math.Round(d.Score*1e4)/1e4, severity
 		if withExcerpt && d.Start >= 0 && d.End <= len(f.value) && d.Start <= d.End {
 			g.Excerpt = excerpt(f.value[d.Start:d.End])
 		}
@@ -476,7 +464,7 @@ func (st *scanState) scanField(rec *record, f *field, out []Finding) []Finding {
 	if s.on[DetectorPII] {
 		for _, d := range s.pii.Scan(f.value) {
 			if d.Score >= s.opts.MinScore {
-				add(d, DetectorPII, SeverityMedium, false)
+				add(d, DetectorPII, finding.Medium, false)
 			}
 		}
 	}
@@ -501,7 +489,7 @@ func (st *scanState) scanField(rec *record, f *field, out []Finding) []Finding {
 	if hidden && s.on[DetectorHidden] {
 		sev, score := gradeHidden(f.hiddenBy, f.value)
 		g := base
-		g.Detector, g.Type, g.Start, g.End, g.Score, g.Severity = DetectorHidden, TypeHiddenText, 0, len(f.value), score, sev
+		g.Scanner, g.Type, g.Start, g.End, g.Score, g.Severity = DetectorHidden, TypeHiddenText, 0, len(f.value), score, sev
 		g.Excerpt = excerpt(f.value)
 		g.Message = hiddenMessage(f.hiddenBy)
 		out = append(out, g)
@@ -511,11 +499,11 @@ func (st *scanState) scanField(rec *record, f *field, out []Finding) []Finding {
 
 // gradeSecret: a credential in training data or a RAG corpus leaks to
 // anyone who can prompt the model; confident matches are malicious.
-func gradeSecret(score float64) string {
+func gradeSecret(score float64) finding.Severity {
 	if score >= 0.8 {
-		return SeverityCritical
+		return finding.Critical
 	}
-	return SeverityHigh
+	return finding.High
 }
 
 // gradeInjection: a clear payload is malicious: a rule match scoring
@@ -523,54 +511,54 @@ func gradeSecret(score float64) string {
 // classifier alone (prompt_injection) is noisy on short snippets, so it
 // needs 0.9 to be malicious and 0.75 to be suspicious (0.5 when hidden);
 // below that it is reported at low severity, for review.
-func gradeInjection(d detect.Finding, hidden bool) string {
+func gradeInjection(d detect.Finding, hidden bool) finding.Severity {
 	if d.Type == detect.TypePromptInjection {
 		switch {
 		case d.Score >= 0.9:
-			return SeverityCritical
+			return finding.Critical
 		case d.Score >= 0.75 || (hidden && d.Score >= 0.5):
-			return SeverityHigh
+			return finding.High
 		}
-		return SeverityLow
+		return finding.Low
 	}
 	if d.Score >= 0.8 || (hidden && d.Score >= 0.5) {
-		return SeverityCritical
+		return finding.Critical
 	}
-	return SeverityHigh
+	return finding.High
 }
 
 // gradeInvisible: tag characters, bidi overrides and encoded selector runs
 // carry hidden content; stray zero-width characters are common in text
 // copied from the web.
-func gradeInvisible(d detect.Finding) string {
+func gradeInvisible(d detect.Finding) finding.Severity {
 	switch d.Type {
 	case detect.TypeTagSmuggling, detect.TypeVariationSelector:
-		return SeverityHigh
+		return finding.High
 	case detect.TypeBidiControl:
 		if d.Score >= 0.75 {
-			return SeverityHigh
+			return finding.High
 		}
 	}
 	if d.Score >= 0.8 {
-		return SeverityHigh
+		return finding.High
 	}
-	return SeverityMedium
+	return finding.Medium
 }
 
 // gradeHidden: visual tricks that hide prose are suspicious; short hidden
 // bits (a dropdown menu, an icon label) and ordinary channels (comments,
 // alt and title text, metadata) are only noted.
-func gradeHidden(how, text string) (string, float64) {
+func gradeHidden(how, text string) (finding.Severity, float64) {
 	words := countWords(text)
 	switch {
 	case styleHidden[how] && words >= 8:
-		return SeverityMedium, 0.6
+		return finding.Medium, 0.6
 	case styleHidden[how]:
-		return SeverityLow, 0.4
+		return finding.Low, 0.4
 	case how == hiddenMarkdown && words >= 8:
-		return SeverityLow, 0.4
+		return finding.Low, 0.4
 	}
-	return SeverityInfo, 0.2
+	return finding.Info, 0.2
 }
 
 // countWords counts words of two or more letters.
