@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/redoubt-sec/redoubt/internal/scan"
 	"github.com/redoubt-sec/redoubt/internal/scan/data"
 	"github.com/redoubt-sec/redoubt/internal/scan/model"
 )
@@ -30,11 +31,11 @@ func ScanModels(ctx context.Context, paths []string, log *slog.Logger, emit func
 		err := sc.ScanPath(ctx, root, func(r model.Result) error {
 			n.Files++
 			switch r.Verdict {
-			case model.Malicious:
+			case scan.Malicious:
 				n.Malicious++
-			case model.Suspicious:
+			case scan.Suspicious:
 				n.Suspicious++
-			case model.Clean:
+			case scan.Clean:
 				n.Clean++
 			default:
 				n.Errored++

@@ -108,13 +108,13 @@ func writeModelText(w *bufio.Writer, r model.Result) error {
 		if f.Member != "" {
 			where = " in " + f.Member
 		}
-		if f.Offset >= 0 {
-			where += fmt.Sprintf(" at byte %d", f.Offset)
+		if f.Offset != nil {
+			where += fmt.Sprintf(" at byte %d", *f.Offset)
 		}
 		// Messages quote names read from the file (pickle globals, zip
 		// members): attacker-controlled, so no raw control characters
 		// reach the terminal.
-		fmt.Fprintf(w, "  %-8s %s%s: %s\n", f.Severity, f.Rule, terminalSafe(where), terminalSafe(f.Message))
+		fmt.Fprintf(w, "  %-8s %s%s: %s\n", f.Severity, f.Type, terminalSafe(where), terminalSafe(f.Message))
 	}
 	return nil
 }

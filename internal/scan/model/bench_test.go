@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // BenchmarkScanLargeCheckpoint scans a ~2 GB PyTorch-zip-like checkpoint:
@@ -23,7 +25,7 @@ func BenchmarkScanLargeCheckpoint(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		res := s.ScanFile(context.Background(), path)
-		if res.Verdict != Clean {
+		if res.Verdict != scan.Clean {
 			b.Fatalf("verdict %s: %+v %s", res.Verdict, res.Findings, res.Error)
 		}
 	}

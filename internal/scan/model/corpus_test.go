@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // corpusDir is the picklescan sample set shared beside the repository.
@@ -24,28 +26,28 @@ func TestPicklescanCorpus(t *testing.T) {
 		t.Fatalf("read labels: %v", err)
 	}
 	s := New()
-	counts := map[string]map[Verdict]int{}
+	counts := map[string]map[scan.Verdict]int{}
 	for _, row := range rows[1:] {
 		file, label := row[0], row[1]
 		t.Run(file, func(t *testing.T) {
 			res := s.ScanFile(context.Background(), filepath.Join(corpusDir, file))
 			if counts[label] == nil {
-				counts[label] = map[Verdict]int{}
+				counts[label] = map[scan.Verdict]int{}
 			}
 			counts[label][res.Verdict]++
 			ok := false
 			switch label {
 			case "malicious":
-				ok = res.Verdict == Malicious || res.Verdict == Suspicious
+				ok = res.Verdict == scan.Malicious || res.Verdict == scan.Suspicious
 			case "benign":
-				ok = res.Verdict == Clean
+				ok = res.Verdict == scan.Clean
 			default:
-				ok = res.Verdict == Error
+				ok = res.Verdict == scan.Error
 			}
 			if !ok || testing.Verbose() {
 				t.Logf("%s: %s format=%s err=%q", label, res.Verdict, res.Format, res.Error)
 				for _, fd := range res.Findings {
-					t.Logf("  %s %s %s [%s] %s", fd.Severity, fd.Rule, fd.Detail, fd.Member, fd.Message)
+					t.Logf("  %s %s %s [%s] %s", fd.Severity, fd.Type, fd.Detail, fd.Member, fd.Message)
 				}
 			}
 			if !ok {

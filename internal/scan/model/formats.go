@@ -3,6 +3,8 @@ package model
 import (
 	"bytes"
 	"context"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // defaultFormats lists every format scanner in sniffing order: the first
@@ -65,6 +67,6 @@ func (unsupportedArchive) Scan(_ context.Context, src Source, _ string, _ *Scann
 			kind = name
 		}
 	}
-	return []Finding{{Rule: "archive_unsupported", Severity: SeverityMedium, Offset: 0, Detail: kind,
-		Message: kind + " archive: this scanner cannot open it, so its contents were not checked"}}, nil
+	return []Finding{{Finding: finding.Finding{Type: "archive_unsupported", Severity: finding.Medium, Offset: offsetAt(0),
+		Message: kind + " archive: this scanner cannot open it, so its contents were not checked"}, Detail: kind}}, nil
 }

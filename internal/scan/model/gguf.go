@@ -10,6 +10,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // GGUF (llama.cpp's format) is a header, typed metadata key-values, tensor
@@ -246,10 +248,11 @@ func (ggufScanner) Scan(ctx context.Context, src Source, _ string, _ *Scanner) (
 			}
 			templates++
 			if !ok {
-				findings = append(findings, Finding{
-					Rule: "gguf_template_too_large", Severity: SeverityMedium,
+				findings = append(findings, Finding{Finding: finding.Finding{
+					Type: "gguf_template_too_large", Severity: finding.Medium,
 					Message: fmt.Sprintf("chat template is over %d bytes and was not analysed", ggufMaxTemplate),
-					Member:  key, Offset: at,
+					Member:  key, Offset: offsetAt(at),
+				},
 				})
 				break
 			}
@@ -265,9 +268,10 @@ func (ggufScanner) Scan(ctx context.Context, src Source, _ string, _ *Scanner) (
 			alignment = uint64(v)
 		default:
 			if isTemplate {
-				findings = append(findings, Finding{
-					Rule: "gguf_template_not_string", Severity: SeverityMedium,
-					Message: "chat template key does not hold a string", Member: key, Offset: keyAt,
+				findings = append(findings, Finding{Finding: finding.Finding{
+					Type: "gguf_template_not_string", Severity: finding.Medium,
+					Message: "chat template key does not hold a string", Member: key, Offset: offsetAt(keyAt),
+				},
 				})
 			}
 			if err := g.skipValue(ctx, typ, 0); err != nil {
@@ -287,19 +291,20 @@ func (ggufScanner) Scan(ctx context.Context, src Source, _ string, _ *Scanner) (
 			return findings, fmt.Errorf("gguf: tensor %d: %w", i, err)
 		}
 		if problem != "" {
-			findings = append(findings, Finding{
-				Rule: "gguf_bad_tensor", Severity: SeverityMedium,
-				Message: "tensor descriptor is invalid: " + problem, Offset: t.at, Detail: t.name,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_bad_tensor", Severity: finding.Medium,
+				Message: "tensor descriptor is invalid: " + problem, Offset: offsetAt(t.at),
+			}, Detail: t.name,
 			})
 		}
 		tensors = append(tensors, t)
 	}
 	dataStart := (uint64(g.off) + alignment - 1) / alignment * alignment
 	findings = append(findings, ggufLayout(tensors, alignment, dataStart, uint64(g.size))...)
-	findings = append(findings, Finding{
-		Rule: "gguf_info", Severity: SeverityInfo,
+	findings = append(findings, Finding{Finding: finding.Finding{
+		Type: "gguf_info", Severity: finding.Info,
 		Message: fmt.Sprintf("GGUF v%d, %d metadata keys, %d tensors, %d chat templates", version, kvCount, tensorCount, templates),
-		Offset:  -1, Detail: "architecture=" + arch,
+	}, Detail: "architecture=" + arch,
 	})
 	return findings, nil
 }
@@ -415,9 +420,10 @@ func ggufLayout(tensors []ggufTensor, alignment, dataStart, size uint64) []Findi
 	var findings []Finding
 	if dataStart > size {
 		if len(tensors) > 0 {
-			findings = append(findings, Finding{
-				Rule: "gguf_out_of_bounds", Severity: SeverityHigh,
-				Message: "tensor data section starts past the end of the file", Offset: -1,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_out_of_bounds", Severity: finding.High,
+				Message: "tensor data section starts past the end of the file",
+			},
 			})
 		}
 		return findings
@@ -433,10 +439,11 @@ func ggufLayout(tensors []ggufTensor, alignment, dataStart, size uint64) []Findi
 	outOfBounds := false
 	for _, t := range sorted {
 		if t.offset%alignment != 0 {
-			findings = append(findings, Finding{
-				Rule: "gguf_misaligned_tensor", Severity: SeverityMedium,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_misaligned_tensor", Severity: finding.Medium,
 				Message: fmt.Sprintf("tensor data offset %d is not a multiple of the alignment %d", t.offset, alignment),
-				Offset:  t.at, Detail: t.name,
+				Offset:  offsetAt(t.at),
+			}, Detail: t.name,
 			})
 		}
 		if !t.sized {
@@ -445,24 +452,27 @@ func ggufLayout(tensors []ggufTensor, alignment, dataStart, size uint64) []Findi
 		end := t.offset + t.bytes
 		switch {
 		case end < t.offset || end > dataLen:
-			findings = append(findings, Finding{
-				Rule: "gguf_out_of_bounds", Severity: SeverityHigh,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_out_of_bounds", Severity: finding.High,
 				Message: fmt.Sprintf("tensor bytes [%d, +%d) run past the %d-byte data section", t.offset, t.bytes, dataLen),
-				Offset:  t.at, Detail: t.name,
+				Offset:  offsetAt(t.at),
+			}, Detail: t.name,
 			})
 			outOfBounds = true
 			continue
 		case t.offset < covered && t.bytes > 0:
-			findings = append(findings, Finding{
-				Rule: "gguf_overlap", Severity: SeverityHigh,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_overlap", Severity: finding.High,
 				Message: fmt.Sprintf("tensor bytes at %d overlap tensor %q, which ends at %d", t.offset, prev, covered),
-				Offset:  t.at, Detail: t.name,
+				Offset:  offsetAt(t.at),
+			}, Detail: t.name,
 			})
 		case allSized && t.offset >= covered+alignment:
-			findings = append(findings, Finding{
-				Rule: "gguf_gap", Severity: SeverityMedium,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "gguf_gap", Severity: finding.Medium,
 				Message: fmt.Sprintf("%d bytes before tensor %q belong to no tensor (room for a hidden payload)", t.offset-covered, t.name),
-				Offset:  int64(dataStart + covered), Detail: t.name,
+				Offset:  offsetAt(int64(dataStart + covered)),
+			}, Detail: t.name,
 			})
 		}
 		if end > covered {
@@ -470,10 +480,11 @@ func ggufLayout(tensors []ggufTensor, alignment, dataStart, size uint64) []Findi
 		}
 	}
 	if allSized && !outOfBounds && len(tensors) > 0 && dataLen >= covered+alignment {
-		findings = append(findings, Finding{
-			Rule: "gguf_trailing_data", Severity: SeverityMedium,
+		findings = append(findings, Finding{Finding: finding.Finding{
+			Type: "gguf_trailing_data", Severity: finding.Medium,
 			Message: fmt.Sprintf("%d bytes after the last tensor belong to no tensor (room for a hidden payload)", dataLen-covered),
-			Offset:  int64(dataStart + covered),
+			Offset:  offsetAt(int64(dataStart + covered)),
+		},
 		})
 	}
 	return findings

@@ -134,11 +134,11 @@ func TestGGUFTemplateMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Rule != "jinja_dunder" {
+		if f.Type != "jinja_dunder" {
 			continue
 		}
-		if f.Member != "tokenizer.chat_template" || string(data[f.Offset:f.Offset+9]) != "__class__" {
-			t.Errorf("finding at member %q offset %d (%q), want the __class__ bytes in tokenizer.chat_template", f.Member, f.Offset, data[f.Offset:f.Offset+9])
+		if f.Member != "tokenizer.chat_template" || string(data[offsetOf(f):offsetOf(f)+9]) != "__class__" {
+			t.Errorf("finding at member %q offset %d (%q), want the __class__ bytes in tokenizer.chat_template", f.Member, offsetOf(f), data[offsetOf(f):offsetOf(f)+9])
 		}
 		return
 	}
@@ -161,8 +161,8 @@ func FuzzGGUF(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fs, _ := newGGUF().Scan(context.Background(), sliceSource(data), "m.gguf", nil)
 		for _, f := range fs {
-			if f.Offset < -1 || f.Offset > int64(len(data)) {
-				t.Fatalf("finding %s at offset %d outside the %d-byte file", f.Rule, f.Offset, len(data))
+			if offsetOf(f) < -1 || offsetOf(f) > int64(len(data)) {
+				t.Fatalf("finding %s at offset %d outside the %d-byte file", f.Type, offsetOf(f), len(data))
 			}
 		}
 	})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Chat templates are Jinja2 programs that a server renders with the
@@ -24,8 +26,9 @@ import (
 // jinjaIssue is one problem found in a template; pos is the byte offset in
 // the template.
 type jinjaIssue struct {
-	rule, severity, message, detail string
-	pos                             int
+	rule, message, detail string
+	severity              finding.Severity
+	pos                   int
 }
 
 // jinjaTokKind classifies a token inside a tag.
@@ -93,7 +96,7 @@ var jinjaDunderRE = regexp.MustCompile(`(?i)__[a-z][a-z0-9_]*__|_templatereferen
 func analyzeJinja(src string) []jinjaIssue {
 	var issues []jinjaIssue
 	seen := map[string]bool{}
-	add := func(rule, severity, message string, pos int, detail string) {
+	add := func(rule string, severity finding.Severity, message string, pos int, detail string) {
 		key := fmt.Sprint(rule, "\x00", pos)
 		if seen[key] {
 			return
@@ -292,7 +295,7 @@ func jinjaLexString(src string, i int) (jinjaTok, int) {
 }
 
 // jinjaCheckTag applies the rules to one tag.
-func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos int, detail string)) {
+func jinjaCheckTag(tag jinjaTag, add func(rule string, severity finding.Severity, message string, pos int, detail string)) {
 	toks := tag.toks
 	snippet := tag.raw
 	if len(snippet) > 160 {
@@ -300,12 +303,12 @@ func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos in
 	}
 	snippet = strings.ToValidUTF8(snippet, "\uFFFD")
 	if tag.unfinished {
-		add("jinja_unterminated_tag", SeverityInfo, "tag is never closed; Jinja would refuse the template", tag.pos, snippet)
+		add("jinja_unterminated_tag", finding.Info, "tag is never closed; Jinja would refuse the template", tag.pos, snippet)
 	}
 	if tag.statement && len(toks) > 0 && toks[0].kind == jinjaName {
 		switch toks[0].text {
 		case "import", "from", "include", "extends":
-			add("jinja_loads_template", SeverityInfo,
+			add("jinja_loads_template", finding.Info,
 				fmt.Sprintf("{%% %s %%} loads another template, which a chat template has no use for", toks[0].text), toks[0].pos, snippet)
 		}
 	}
@@ -325,27 +328,27 @@ func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos in
 			n := next(i)
 			switch {
 			case strings.Contains(t.text, "__"):
-				add("jinja_dunder", SeverityCritical,
+				add("jinja_dunder", finding.Critical,
 					fmt.Sprintf("template touches the Python internal name %q, the way out of the Jinja sandbox", t.text), t.pos, snippet)
 			case isAttr && strings.HasPrefix(t.text, "_"):
-				add("jinja_private_attribute", SeverityHigh,
+				add("jinja_private_attribute", finding.High,
 					fmt.Sprintf("template reads the private attribute %q", t.text), t.pos, snippet)
 			case slices.Contains(jinjaModules, t.text) && (isAttr || n.text == "." || n.text == "["),
 				isAttr && slices.Contains(jinjaDangerousAttrs, t.text):
-				add("jinja_dangerous_name", SeverityCritical,
+				add("jinja_dangerous_name", finding.Critical,
 					fmt.Sprintf("template reaches for %q, a Python module or process helper", t.text), t.pos, snippet)
 			case t.text == "config" && !isAttr && n.text == "." && i+2 < len(toks) && toks[i+2].text == "items":
-				add("jinja_global_object", SeverityHigh,
+				add("jinja_global_object", finding.High,
 					"template lists config.items(), the Flask configuration dump used in template injection", t.pos, snippet)
 			case slices.Contains(jinjaDangerousCalls, t.text) && n.text == "(" && !isFilter:
-				add("jinja_dangerous_call", SeverityCritical,
+				add("jinja_dangerous_call", finding.Critical,
 					fmt.Sprintf("template calls %q, which runs or loads code", t.text), t.pos, snippet)
 			case !isAttr && !isFilter && slices.Contains(jinjaOddGlobals, t.text):
 				if n.text == "." || n.text == "[" || n.text == "|" {
-					add("jinja_global_object", SeverityHigh,
+					add("jinja_global_object", finding.High,
 						fmt.Sprintf("template digs into the Jinja/Flask global %q, a known first step to Python internals", t.text), t.pos, snippet)
 				} else if t.text == "cycler" || t.text == "joiner" || t.text == "lipsum" {
-					add("jinja_unusual_global", SeverityInfo,
+					add("jinja_unusual_global", finding.Info,
 						fmt.Sprintf("template uses the Jinja global %q, unusual in a chat template", t.text), t.pos, snippet)
 				}
 			case isFilter && t.text == "attr":
@@ -355,26 +358,26 @@ func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos in
 				building = true
 			}
 			if isFilter && (t.text == "string" || t.text == "list") && jinjaIndexedSoon(toks, i) {
-				add("jinja_char_picking", SeverityHigh,
+				add("jinja_char_picking", finding.High,
 					"template indexes into an object's string form to pick out characters, a way to spell names without writing them", t.pos, snippet)
 			}
 		case jinjaString:
 			if jinjaDunderRE.MatchString(t.text) {
-				add("jinja_dunder", SeverityCritical,
+				add("jinja_dunder", finding.Critical,
 					fmt.Sprintf("string %q names a Python internal", jinjaShort(t.text)), t.pos, snippet)
 			} else if prevOp(i, "[") && slices.Contains(jinjaLookupNames, t.text) {
-				add("jinja_dangerous_name", SeverityCritical,
+				add("jinja_dangerous_name", finding.Critical,
 					fmt.Sprintf("template looks up %q, a Python module or code-execution helper", t.text), t.pos, snippet)
 			}
 			if t.escaped {
-				add("jinja_escaped_string", SeverityHigh,
+				add("jinja_escaped_string", finding.High,
 					"string literal spells printable characters with escapes, a way to hide names", t.pos, snippet)
 			}
 			if strings.Contains(t.text, "%c") {
-				add("jinja_char_picking", SeverityHigh,
+				add("jinja_char_picking", finding.High,
 					"template builds characters from numbers with %c, a way to spell names without writing them", t.pos, snippet)
 				if s := jinjaEmulateFormat(toks, i); jinjaDunderRE.MatchString(s) {
-					add("jinja_built_dunder", SeverityCritical,
+					add("jinja_built_dunder", finding.Critical,
 						fmt.Sprintf("%%c formatting spells %q, a Python internal", jinjaShort(s)), t.pos, snippet)
 				}
 			}
@@ -399,7 +402,7 @@ func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos in
 	}
 	s := material.String()
 	if jinjaDunderRE.MatchString(s) || jinjaDunderRE.MatchString(jinjaReverse(s)) {
-		add("jinja_built_dunder", SeverityCritical,
+		add("jinja_built_dunder", finding.Critical,
 			"template assembles a Python internal name from string pieces", tag.pos, snippet)
 	}
 }
@@ -407,19 +410,19 @@ func jinjaCheckTag(tag jinjaTag, add func(rule, severity, message string, pos in
 // jinjaCheckAttrFilter checks the argument of an |attr(...) filter at
 // toks[i]: a literal name is checked like an attribute, anything computed
 // is critical, since a name built at run time is the point of the trick.
-func jinjaCheckAttrFilter(toks []jinjaTok, i int, snippet string, add func(rule, severity, message string, pos int, detail string)) {
+func jinjaCheckAttrFilter(toks []jinjaTok, i int, snippet string, add func(rule string, severity finding.Severity, message string, pos int, detail string)) {
 	t := toks[i]
 	if i+3 < len(toks) && toks[i+1].text == "(" && toks[i+2].kind == jinjaString && toks[i+3].text == ")" {
 		name := toks[i+2].text
 		if jinjaDunderRE.MatchString(name) || strings.HasPrefix(name, "_") || slices.Contains(jinjaLookupNames, name) {
-			add("jinja_attr_filter", SeverityCritical,
+			add("jinja_attr_filter", finding.Critical,
 				fmt.Sprintf("|attr(%q) reads a Python internal", jinjaShort(name)), t.pos, snippet)
 			return
 		}
-		add("jinja_attr_filter", SeverityInfo, fmt.Sprintf("template uses |attr(%q)", jinjaShort(name)), t.pos, snippet)
+		add("jinja_attr_filter", finding.Info, fmt.Sprintf("template uses |attr(%q)", jinjaShort(name)), t.pos, snippet)
 		return
 	}
-	add("jinja_attr_dynamic", SeverityCritical,
+	add("jinja_attr_dynamic", finding.Critical,
 		"|attr() with a computed name: the attribute is chosen at run time, the classic way to reach Python internals", t.pos, snippet)
 }
 
@@ -491,9 +494,10 @@ func jinjaShort(s string) string {
 func chatTemplateFindings(tmpl, member string, base int64) []Finding {
 	var out []Finding
 	for _, is := range analyzeJinja(tmpl) {
-		out = append(out, Finding{
-			Rule: is.rule, Severity: is.severity, Message: is.message,
-			Member: member, Offset: base + int64(is.pos), Detail: is.detail,
+		out = append(out, Finding{Finding: finding.Finding{
+			Type: is.rule, Severity: is.severity, Message: is.message,
+			Member: member, Offset: offsetAt(base + int64(is.pos)),
+		}, Detail: is.detail,
 		})
 	}
 	return out

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Benign chat templates in the styles real models ship.
@@ -137,12 +139,12 @@ func TestAnalyzeJinja(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := chatTemplateFindings(tt.tmpl, "tokenizer.chat_template", 100)
-			if diff := cmp.Diff(tt.want, formatRules(fs, SeverityLow)); diff != "" {
+			if diff := cmp.Diff(tt.want, formatRules(fs, finding.Low)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s\nall: %+v", diff, fs)
 			}
 			for _, f := range fs {
-				if f.Offset < 100 || f.Offset >= 100+int64(len(tt.tmpl)) {
-					t.Errorf("finding %s at offset %d, outside the template", f.Rule, f.Offset)
+				if offsetOf(f) < 100 || offsetOf(f) >= 100+int64(len(tt.tmpl)) {
+					t.Errorf("finding %s at offset %d, outside the template", f.Type, offsetOf(f))
 				}
 			}
 		})
@@ -155,14 +157,14 @@ func TestJinjaFindingPosition(t *testing.T) {
 	if len(fs) != 1 {
 		t.Fatalf("got %d findings, want 1: %+v", len(fs), fs)
 	}
-	if got := tmpl[fs[0].Offset:]; !strings.HasPrefix(got, "__class__") {
+	if got := tmpl[offsetOf(fs[0]):]; !strings.HasPrefix(got, "__class__") {
 		t.Errorf("finding points at %q, want the __class__ token", got)
 	}
 }
 
 func TestJinjaUnusualGlobalInfo(t *testing.T) {
 	fs := chatTemplateFindings(`{% set c = cycler('a', 'b') %}{{ c.next() }}`, "k", 0)
-	got := formatRules(fs, SeverityInfo)
+	got := formatRules(fs, finding.Info)
 	if !slices.Equal(got, []string{"jinja_unusual_global/info"}) {
 		t.Errorf("findings %v, want only jinja_unusual_global/info", got)
 	}
@@ -178,7 +180,7 @@ func FuzzJinja(f *testing.F) {
 			if is.pos < 0 || is.pos > len(tmpl) {
 				t.Fatalf("issue %s at %d outside the %d-byte template", is.rule, is.pos, len(tmpl))
 			}
-			if !utf8.ValidString(is.detail) || is.rule == "" || is.severity == "" {
+			if !utf8.ValidString(is.detail) || is.rule == "" || is.severity == 0 {
 				t.Fatalf("bad issue %+v", is)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // joblib files are pickles in which numpy arrays are replaced by
@@ -189,8 +191,8 @@ func (joblibFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) 
 	n, _ := src.ReadAt(head, 0)
 	head = head[:n]
 	if bytes.HasPrefix(head, magicXz) || bytes.HasPrefix(head, magicLz4) {
-		return []Finding{{Rule: "compressed_unsupported", Severity: SeverityMedium, Offset: 0,
-			Message: "xz or lz4 compressed payload cannot be decompressed by this scanner; its contents were not checked"}}, nil
+		return []Finding{{Finding: finding.Finding{Type: "compressed_unsupported", Severity: finding.Medium, Offset: offsetAt(0),
+			Message: "xz or lz4 compressed payload cannot be decompressed by this scanner; its contents were not checked"}}}, nil
 	}
 	zr, kind, err := decompressor(head, io.NewSectionReader(src, 0, src.Size()))
 	if err != nil {
@@ -201,12 +203,12 @@ func (joblibFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) 
 	lr := &io.LimitedReader{R: zr, N: s.opts.maxDecompressed}
 	fs, err := scanPickleStream(ctx, lr, 0, s.policy, pickleOptions{joblib: true})
 	if lr.N <= 0 {
-		fs = append(fs, Finding{Rule: "compressed_size_limit", Severity: SeverityMedium, Offset: 0,
-			Message: fmt.Sprintf("%s stream decompresses to more than %d bytes; the rest was not scanned", kind, s.opts.maxDecompressed)})
+		fs = append(fs, Finding{Finding: finding.Finding{Type: "compressed_size_limit", Severity: finding.Medium, Offset: offsetAt(0),
+			Message: fmt.Sprintf("%s stream decompresses to more than %d bytes; the rest was not scanned", kind, s.opts.maxDecompressed)}})
 	}
 	// Offsets inside a decompressed stream do not map to the file.
 	for i := range fs {
-		fs[i].Offset = -1
+		fs[i].Offset = nil
 	}
 	return fs, err
 }

@@ -13,6 +13,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Keras models carry their architecture as JSON: the root attribute
@@ -95,9 +97,10 @@ func (kerasH5Scanner) Scan(ctx context.Context, src Source, _ string, _ *Scanner
 		}
 	}
 	if err == nil && sawConfig {
-		return append(findings, Finding{
-			Rule: "keras_h5_info", Severity: SeverityInfo,
-			Message: "Keras HDF5 model", Offset: -1, Detail: version,
+		return append(findings, Finding{Finding: finding.Finding{
+			Type: "keras_h5_info", Severity: finding.Info,
+			Message: "Keras HDF5 model",
+		}, Detail: version,
 		}), nil
 	}
 	if ctx.Err() != nil {
@@ -128,9 +131,10 @@ func (kerasH5Scanner) Scan(ctx context.Context, src Source, _ string, _ *Scanner
 	if len(fallback) > 0 || err != nil {
 		msg = "structured HDF5 walk incomplete; searched the raw bytes for Keras JSON instead"
 	}
-	return append(findings, Finding{
-		Rule: "keras_h5_fallback", Severity: SeverityInfo,
-		Message: msg, Offset: -1, Detail: why,
+	return append(findings, Finding{Finding: finding.Finding{
+		Type: "keras_h5_fallback", Severity: finding.Info,
+		Message: msg,
+	}, Detail: why,
 	}), nil
 }
 
@@ -208,10 +212,11 @@ func (kerasV3Scanner) Scan(ctx context.Context, src Source, _ string, s *Scanner
 				findings = append(findings, s.scanMember(ctx, io.NewSectionReader(src, off, int64(f.CompressedSize64)), f.Name)...)
 			}
 			if !slices.Contains(kerasV3Members, f.Name) && !strings.HasPrefix(f.Name, "assets/") {
-				findings = append(findings, Finding{
-					Rule: "keras_v3_unexpected_member", Severity: SeverityMedium,
+				findings = append(findings, Finding{Finding: finding.Finding{
+					Type: "keras_v3_unexpected_member", Severity: finding.Medium,
 					Message: "archive member that Keras does not write; check what it is and who reads it",
-					Member:  f.Name, Offset: off,
+					Member:  f.Name, Offset: offsetAt(off),
+				},
 				})
 			}
 		}
@@ -222,9 +227,10 @@ func (kerasV3Scanner) Scan(ctx context.Context, src Source, _ string, s *Scanner
 	if configErr != nil {
 		return findings, configErr
 	}
-	return append(findings, Finding{
-		Rule: "keras_v3_info", Severity: SeverityInfo,
-		Message: "Keras 3 model archive", Offset: -1, Detail: "keras_version=" + version,
+	return append(findings, Finding{Finding: finding.Finding{
+		Type: "keras_v3_info", Severity: finding.Info,
+		Message: "Keras 3 model archive",
+	}, Detail: "keras_version=" + version,
 	}), nil
 }
 
@@ -260,17 +266,15 @@ type kerasReport struct {
 	counts map[string]int
 }
 
-func (r *kerasReport) add(rule, severity, msg, detail string) {
+func (r *kerasReport) add(rule string, severity finding.Severity, msg, detail string) {
 	key := rule + "\x00" + detail
 	if f, ok := r.byKey[key]; ok {
 		r.counts[key]++
-		if sevRank(severity) > sevRank(f.Severity) {
-			f.Severity = severity
-		}
+		f.Severity = max(f.Severity, severity)
 		return
 	}
 	r.keys = append(r.keys, key)
-	r.byKey[key] = &Finding{Rule: rule, Severity: severity, Message: msg, Member: r.member, Offset: r.offset, Detail: detail}
+	r.byKey[key] = &Finding{Finding: finding.Finding{Type: rule, Severity: severity, Message: msg, Member: r.member, Offset: offsetAt(r.offset)}, Detail: detail}
 	r.counts[key] = 1
 }
 
@@ -286,21 +290,6 @@ func (r *kerasReport) findings() []Finding {
 	return out
 }
 
-// sevRank orders severities for merging.
-func sevRank(s string) int {
-	switch s {
-	case SeverityCritical:
-		return 4
-	case SeverityHigh:
-		return 3
-	case SeverityMedium:
-		return 2
-	case SeverityLow:
-		return 1
-	}
-	return 0
-}
-
 // kerasAnalyze checks one Keras config document (model_config,
 // training_config, a layer's metadata). offset locates the document in the
 // file; findings carry it since JSON positions inside a decoded document do
@@ -308,10 +297,11 @@ func sevRank(s string) int {
 func kerasAnalyze(data []byte, member string, offset int64) []Finding {
 	doc, err := kerasDecode(data)
 	if err != nil {
-		return []Finding{{
-			Rule: "keras_config_invalid", Severity: SeverityMedium,
+		return []Finding{{Finding: finding.Finding{
+			Type: "keras_config_invalid", Severity: finding.Medium,
 			Message: "Keras config is not valid JSON, so Keras would refuse it and nothing in it could be checked",
-			Member:  member, Offset: offset, Detail: err.Error(),
+			Member:  member, Offset: offsetAt(offset),
+		}, Detail: err.Error(),
 		}}
 	}
 	return kerasFindings(doc, member, offset)
@@ -404,14 +394,14 @@ func kerasObject(r *kerasReport, class string, obj map[string]any) {
 	config, _ := obj["config"].(map[string]any)
 	switch class {
 	case "Lambda":
-		r.add("keras_lambda_layer", SeverityCritical,
+		r.add("keras_lambda_layer", finding.Critical,
 			"Lambda layer: its Python function is stored in the model and runs when the model is loaded or called",
 			kerasLambdaDetail(config))
 	case "TFOpLambda":
 		fn, _ := config["function"].(string)
 		for _, bad := range kerasDangerousTFOps {
 			if strings.Contains(fn, bad) {
-				r.add("keras_tfop_lambda", SeverityCritical,
+				r.add("keras_tfop_lambda", finding.Critical,
 					"TFOpLambda layer calls a TensorFlow function that reaches files or Python", fn)
 				break
 			}
@@ -426,22 +416,22 @@ func kerasObject(r *kerasReport, class string, obj map[string]any) {
 	top, _, _ := strings.Cut(module, ".")
 	switch {
 	case slices.Contains(kerasDangerousNames, name) && (!hasModule || !kerasAllowed(module) || name == "get_file" || name == "enable_unsafe_deserialization"):
-		r.add("keras_dangerous_object", SeverityCritical,
+		r.add("keras_dangerous_object", finding.Critical,
 			fmt.Sprintf("config deserialises %q, a function that runs code or switches off Keras safe mode", name),
 			strings.TrimPrefix(module+"."+name, "."))
 	case !hasModule:
 	case slices.Contains(kerasDangerousModules, top) || (top == "builtins" && slices.Contains(kerasDangerousNames, name)):
-		r.add("keras_dangerous_module", SeverityCritical,
+		r.add("keras_dangerous_module", finding.Critical,
 			fmt.Sprintf("config imports %q from module %q, which can run code", name, module), module+"."+name)
 	case top == "builtins" || top == "__builtin__":
 	case !kerasAllowed(module):
-		r.add("keras_custom_object", SeverityHigh,
+		r.add("keras_custom_object", finding.High,
 			fmt.Sprintf("config imports %q from module %q, outside Keras: loading runs that module's code", name, module),
 			module+"."+name)
 	case strings.Contains(registered, ">") && !kerasAllowed(strings.ToLower(registered[:strings.Index(registered, ">")])):
 		// Keras's own packages register as "keras_hub>Name"; anything
 		// else was registered by code the loading process must import.
-		r.add("keras_registered_object", SeverityMedium,
+		r.add("keras_registered_object", finding.Medium,
 			"config names a registered custom object; loading needs, and runs, the code that registered it",
 			registered)
 	}
@@ -538,9 +528,10 @@ func kerasScanBlob(ctx context.Context, src io.ReaderAt, off, n int64, member st
 		end, steps := jsonObjectEnd(data, start)
 		budget -= steps
 		if budget < 0 {
-			findings = append(findings, Finding{
-				Rule: "keras_blob_budget", Severity: SeverityInfo,
-				Message: "stopped searching for Keras JSON: work budget exhausted", Member: member, Offset: off + int64(start),
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "keras_blob_budget", Severity: finding.Info,
+				Message: "stopped searching for Keras JSON: work budget exhausted", Member: member, Offset: offsetAt(off + int64(start)),
+			},
 			})
 			break
 		}

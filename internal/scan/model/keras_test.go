@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // kerasFakeBytecode stands in for a marshalled Python code object: the
@@ -95,7 +97,7 @@ func TestKerasH5FallbackIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Rule == "keras_h5_fallback" && strings.Contains(f.Message, "raw bytes") {
+		if f.Type == "keras_h5_fallback" && strings.Contains(f.Message, "raw bytes") {
 			return
 		}
 	}
@@ -238,7 +240,7 @@ func TestKerasScanBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := formatRules(fs, SeverityLow); len(got) != 1 || got[0] != "keras_lambda_layer/critical" {
+	if got := formatRules(fs, finding.Low); len(got) != 1 || got[0] != "keras_lambda_layer/critical" {
 		t.Errorf("findings %v, want one keras_lambda_layer/critical", got)
 	}
 }
@@ -253,7 +255,7 @@ func TestKerasV3ScansStoredMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range fs {
-		if f.Severity == SeverityCritical && strings.HasPrefix(f.Member, "payload.pkl") {
+		if f.Severity == finding.Critical && strings.HasPrefix(f.Member, "payload.pkl") {
 			return
 		}
 	}

@@ -8,46 +8,45 @@ package model
 import (
 	"context"
 	"io"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
-// Verdict is a file's overall result.
-type Verdict string
-
-// Verdicts, from worst to best. Error means the file could not be analysed
-// (corrupt, truncated, unsupported); it is reported, never silently passed.
-const (
-	Malicious  Verdict = "malicious"
-	Suspicious Verdict = "suspicious"
-	Clean      Verdict = "clean"
-	Error      Verdict = "error"
-)
-
-// Severity of a finding. critical findings make a file malicious; high and
-// medium make it suspicious; low and info do not change the verdict.
-const (
-	SeverityCritical = "critical"
-	SeverityHigh     = "high"
-	SeverityMedium   = "medium"
-	SeverityLow      = "low"
-	SeverityInfo     = "info"
-)
-
-// Finding is one thing the scanner saw.
+// Finding is one thing the scanner saw: a finding.Finding with
+//
+//   - Scanner, the format scanner that saw it ("pickle", "zip",
+//     "keras_h5", ...), or "model" for what is known before a format
+//     claims the file (not a model, not a regular file, a symbolic link);
+//   - Type, a stable snake_case rule ID such as "pickle_dangerous_global";
+//   - Severity, always set: it makes the verdict (scan.VerdictOf);
+//   - Score 1: the rules are static facts about the bytes, not guesses;
+//   - Message, what and why ("imports os.system (runs shell commands)");
+//   - Member, the path inside a container (zip member, tar entry, HDF5
+//     object; nested containers joined with "!"), empty for the file
+//     itself;
+//   - Offset, the byte offset in the file or member where the evidence
+//     starts, nil when it has no single location;
+//
+// and what only a model finding has.
 type Finding struct {
-	// Rule is a stable snake_case ID, e.g. "pickle_dangerous_global".
-	Rule     string `json:"rule"`
-	Severity string `json:"severity"`
-	// Message says what and why, e.g. "imports os.system (runs shell commands)".
-	Message string `json:"message"`
-	// Member is the path inside a container (zip member, tar entry, HDF5
-	// object), empty for the file itself.
-	Member string `json:"member,omitempty"`
-	// Offset is the byte offset in the file or member where the evidence
-	// starts (-1 when it has no single location).
-	Offset int64 `json:"offset"`
+	finding.Finding
 	// Detail carries rule-specific data, e.g. the imported global
 	// "posix.system"; it is attacker-controlled text.
 	Detail string `json:"detail,omitempty"`
+}
+
+// scannerName is the Scanner of findings about a file that no format has
+// claimed.
+const scannerName = "model"
+
+// offsetAt returns a Finding.Offset: nil for a negative offset, the
+// parsers' "no single location".
+func offsetAt(off int64) *int64 {
+	if off < 0 {
+		return nil
+	}
+	return &off
 }
 
 // Result is the scan of one file.
@@ -56,9 +55,9 @@ type Result struct {
 	// Format is what the content was sniffed as: pickle, pytorch_zip,
 	// pytorch_tar, numpy, npz, joblib, keras_h5, keras_v3, savedmodel,
 	// onnx, safetensors, gguf, zip, tar, unknown.
-	Format   string    `json:"format"`
-	Verdict  Verdict   `json:"verdict"`
-	Findings []Finding `json:"findings"`
+	Format   string       `json:"format"`
+	Verdict  scan.Verdict `json:"verdict"`
+	Findings []Finding    `json:"findings"`
 	// Error explains an Error verdict.
 	Error string `json:"error,omitempty"`
 	// Size is the file size in bytes.

@@ -10,6 +10,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // NumPy .npy files: a magic string, a version, a header that is a Python
@@ -218,8 +220,8 @@ func (npyFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) ([]
 	}
 	avail := src.Size() - h.dataOffset
 	if dtypeHasObject(h.descr) {
-		fs := []Finding{{Rule: "numpy_object_array", Severity: SeverityInfo, Offset: h.dataOffset,
-			Message: "object array: its data is a pickle that numpy.load(allow_pickle=True) unpickles; scanned"}}
+		fs := []Finding{{Finding: finding.Finding{Type: "numpy_object_array", Severity: finding.Info, Offset: offsetAt(h.dataOffset),
+			Message: "object array: its data is a pickle that numpy.load(allow_pickle=True) unpickles; scanned"}}}
 		more, err := scanPickleStream(ctx, io.NewSectionReader(src, h.dataOffset, avail), h.dataOffset, s.policy, pickleOptions{})
 		return append(fs, more...), err
 	}
@@ -233,8 +235,8 @@ func (npyFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) ([]
 	case avail < want:
 		return nil, fmt.Errorf(".npy data truncated: header declares %d bytes, file holds %d", want, avail)
 	case avail > want:
-		return []Finding{{Rule: "numpy_trailing_data", Severity: SeverityLow, Offset: h.dataOffset + want,
-			Message: fmt.Sprintf("%d bytes follow the array data; numpy.load ignores them", avail-want)}}, nil
+		return []Finding{{Finding: finding.Finding{Type: "numpy_trailing_data", Severity: finding.Low, Offset: offsetAt(h.dataOffset + want),
+			Message: fmt.Sprintf("%d bytes follow the array data; numpy.load ignores them", avail-want)}}}, nil
 	}
 	return nil, nil
 }

@@ -7,6 +7,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // ONNX files are one protobuf ModelProto. Loading one runs no Python, but it
@@ -177,12 +179,11 @@ func (onnxScanner) Scan(ctx context.Context, src Source, name string, _ *Scanner
 	if !hasGraph {
 		return w.findings, fmt.Errorf("onnx: %w: the model has no graph", errProtobuf)
 	}
-	w.findings = append(w.findings, Finding{
-		Rule:     "onnx_model_info",
-		Severity: SeverityInfo,
+	w.findings = append(w.findings, Finding{Finding: finding.Finding{
+		Type:     "onnx_model_info",
+		Severity: finding.Info,
 		Message:  fmt.Sprintf("ONNX model, IR version %d, %d nodes, %d tensors", irVersion, w.nodes, w.tensors),
-		Offset:   -1,
-		Detail:   strings.TrimSpace(fmt.Sprintf("producer=%s %s opsets=%s", producer, producerVer, strings.Join(w.opsets, ","))),
+	}, Detail: strings.TrimSpace(fmt.Sprintf("producer=%s %s opsets=%s", producer, producerVer, strings.Join(w.opsets, ","))),
 	})
 	return w.findings, nil
 }
@@ -306,19 +307,21 @@ func (w *onnxWalk) tensor(ctx context.Context, t pbField, depth int) error {
 	// some loaders look at external_data alone.
 	if locationAt < 0 {
 		if external {
-			w.findings = append(w.findings, Finding{
-				Rule: "onnx_external_data_no_location", Severity: SeverityMedium,
+			w.findings = append(w.findings, Finding{Finding: finding.Finding{
+				Type: "onnx_external_data_no_location", Severity: finding.Medium,
 				Message: "tensor is marked as external data but names no location",
-				Offset:  t.Tag, Detail: name,
+				Offset:  offsetAt(t.Tag),
+			}, Detail: name,
 			})
 		}
 		return nil
 	}
 	if why := onnxPathEscapes(location); why != "" {
-		w.findings = append(w.findings, Finding{
-			Rule: "onnx_external_data_escape", Severity: SeverityCritical,
+		w.findings = append(w.findings, Finding{Finding: finding.Finding{
+			Type: "onnx_external_data_escape", Severity: finding.Critical,
 			Message: fmt.Sprintf("tensor %q reads its data from outside the model directory (%s): loading the model reads that file", name, why),
-			Offset:  locationAt, Detail: location,
+			Offset:  offsetAt(locationAt),
+		}, Detail: location,
 		})
 		return nil
 	}
@@ -401,10 +404,11 @@ func (w *onnxWalk) report() {
 	for _, domain := range slices.Sorted(maps.Keys(custom)) {
 		ops := custom[domain]
 		slices.Sort(ops)
-		w.findings = append(w.findings, Finding{
-			Rule: "onnx_custom_op_domain", Severity: SeverityMedium,
+		w.findings = append(w.findings, Finding{Finding: finding.Finding{
+			Type: "onnx_custom_op_domain", Severity: finding.Medium,
 			Message: fmt.Sprintf("%d nodes use operators from the non-standard domain %q, which needs a custom-op library (native code) to run", uses[domain], domain),
-			Offset:  firstAt[domain], Detail: strings.Join(ops, ","),
+			Offset:  offsetAt(firstAt[domain]),
+		}, Detail: strings.Join(ops, ","),
 		})
 	}
 	if len(w.funcs) > 0 {
@@ -413,18 +417,18 @@ func (w *onnxWalk) report() {
 			names = append(names, key.domain+"."+key.op)
 		}
 		slices.Sort(names)
-		w.findings = append(w.findings, Finding{
-			Rule: "onnx_local_functions", Severity: SeverityInfo,
+		w.findings = append(w.findings, Finding{Finding: finding.Finding{
+			Type: "onnx_local_functions", Severity: finding.Info,
 			Message: fmt.Sprintf("the model defines %d local functions", len(names)),
-			Offset:  -1, Detail: strings.Join(names, ","),
+		}, Detail: strings.Join(names, ","),
 		})
 	}
 	if len(w.externalFiles) > 0 {
 		files := slices.Sorted(maps.Keys(w.externalFiles))
-		w.findings = append(w.findings, Finding{
-			Rule: "onnx_external_data", Severity: SeverityInfo,
+		w.findings = append(w.findings, Finding{Finding: finding.Finding{
+			Type: "onnx_external_data", Severity: finding.Info,
 			Message: fmt.Sprintf("tensors keep their data in %d external files beside the model; scan those too", len(files)),
-			Offset:  -1, Detail: strings.Join(files, ","),
+		}, Detail: strings.Join(files, ","),
 		})
 	}
 }

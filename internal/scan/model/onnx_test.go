@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // onnxModelBytes builds a ModelProto: IR version 8, producer "pytorch",
@@ -93,8 +95,8 @@ func TestONNXInfo(t *testing.T) {
 	}
 	var info []string
 	for _, f := range fs {
-		if f.Severity == SeverityInfo {
-			info = append(info, f.Rule+": "+f.Detail)
+		if f.Severity == finding.Info {
+			info = append(info, f.Type+": "+f.Detail)
 		}
 	}
 	want := []string{"onnx_external_data: w.bin", "onnx_model_info: producer=pytorch 2.3.0 opsets=ai.onnx:17"}
@@ -165,15 +167,15 @@ func runFormatCases(t *testing.T, sc formatScanner, fileName string, cases []for
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Scan error = %v, want error %v (findings %+v)", err, tt.wantErr, fs)
 			}
-			if diff := cmp.Diff(tt.want, formatRules(fs, SeverityLow)); diff != "" {
+			if diff := cmp.Diff(tt.want, formatRules(fs, finding.Low)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s\nall: %+v", diff, fs)
 			}
 			for _, f := range fs {
-				if f.Offset < -1 || f.Offset > int64(len(tt.data)) {
-					t.Errorf("finding %s has offset %d outside the %d-byte file", f.Rule, f.Offset, len(tt.data))
+				if offsetOf(f) < -1 || offsetOf(f) > int64(len(tt.data)) {
+					t.Errorf("finding %s has offset %d outside the %d-byte file", f.Type, offsetOf(f), len(tt.data))
 				}
 				if f.Message == "" {
-					t.Errorf("finding %s has no message", f.Rule)
+					t.Errorf("finding %s has no message", f.Type)
 				}
 			}
 		})

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // The static pickle machine. It walks every opcode of a pickle stream and
@@ -195,7 +197,7 @@ func scanPickleStream(ctx context.Context, r io.Reader, base int64, policy *glob
 					firstErr = fmt.Errorf("offset %d: byte 0x%02x cannot start pickle #%d of %d", base+start, next[0], n+1, opt.maxPickles)
 					break
 				}
-				m.note("pickle_trailing_data", SeverityLow, start,
+				m.note("pickle_trailing_data", finding.Low, start,
 					fmt.Sprintf("%d bytes of non-pickle data follow pickle #%d", m.remaining(), n), "")
 				break
 			}
@@ -220,7 +222,7 @@ func scanPickleStream(ctx context.Context, r io.Reader, base int64, policy *glob
 			// A later stream that does not parse is reported, not fatal:
 			// pickle.load reads only the first one, but loaders that call
 			// load repeatedly would run whatever did parse.
-			m.note("pickle_trailing_data", SeverityLow, start,
+			m.note("pickle_trailing_data", finding.Low, start,
 				fmt.Sprintf("data after pickle #%d is not a valid pickle: %v", n, err), "")
 			break
 		}
@@ -230,7 +232,7 @@ func scanPickleStream(ctx context.Context, r io.Reader, base int64, policy *glob
 		count = n + 1
 	}
 	if count > 1 && opt.maxPickles == 0 {
-		m.note("pickle_concatenated", SeverityLow, second,
+		m.note("pickle_concatenated", finding.Low, second,
 			fmt.Sprintf("stream holds %d concatenated pickles; loaders that call load repeatedly run them all, and all were scanned", count), "")
 	}
 	return m.finish(), firstErr
@@ -293,13 +295,13 @@ func (m *pickleMachine) reset() {
 }
 
 // note adds a finding once per (rule, detail).
-func (m *pickleMachine) note(rule, sev string, off int64, msg, detail string) {
+func (m *pickleMachine) note(rule string, sev finding.Severity, off int64, msg, detail string) {
 	key := rule + "\x00" + detail
 	if detail != "" && m.seen[key] {
 		return
 	}
 	m.seen[key] = true
-	m.findings = append(m.findings, Finding{Rule: rule, Severity: sev, Message: msg, Offset: m.base + off, Detail: detail})
+	m.findings = append(m.findings, Finding{Finding: finding.Finding{Type: rule, Severity: sev, Message: msg, Offset: offsetAt(m.base + off)}, Detail: detail})
 }
 
 // semantic records the first error the real unpickler would raise here and
@@ -369,7 +371,7 @@ func (m *pickleMachine) memoPut(idx int64, v *pval, off int64) {
 		if len(m.memo) >= pickleMaxMemo {
 			if !m.memoFull {
 				m.memoFull = true
-				m.note("pickle_memo_limit", SeverityLow, off,
+				m.note("pickle_memo_limit", finding.Low, off,
 					fmt.Sprintf("memo exceeds %d entries; later entries are not tracked", pickleMaxMemo), "")
 			}
 			m.memoLen++
@@ -410,7 +412,7 @@ func (m *pickleMachine) global(module, name string, off int64, via string) *pval
 // mutation reports an opcode that changes a module, class or function
 // object in place: that rewires code other parts of the process will run.
 func (m *pickleMachine) mutation(target *pval, op string, off int64) {
-	m.note("pickle_global_mutation", SeverityCritical, off,
+	m.note("pickle_global_mutation", finding.Critical, off,
 		fmt.Sprintf("%s modifies %s in place (rewires code the process will run)", op, target.str), target.str)
 }
 
@@ -783,7 +785,7 @@ func (m *pickleMachine) runOne(ctx context.Context) error {
 				m.semantic(off, "STACK_GLOBAL requires str operands, got %s and %s", module.kind, name.kind)
 			}
 			detail := describe(module) + "." + describe(name)
-			m.note("pickle_dynamic_global", SeverityHigh, off,
+			m.note("pickle_dynamic_global", finding.High, off,
 				"STACK_GLOBAL imports a name that cannot be resolved statically ("+detail+")", detail)
 			v = &pval{kind: pkUnknown, off: off}
 		case opExt1, opExt2, opExt4:
@@ -797,7 +799,7 @@ func (m *pickleMachine) runOne(ctx context.Context) error {
 				code = code<<8 | uint32(b[i])
 			}
 			detail := "extension code " + strconv.FormatUint(uint64(code), 10)
-			m.note("pickle_extension_code", SeverityHigh, off,
+			m.note("pickle_extension_code", finding.High, off,
 				opNames[op]+" imports a global through the copyreg extension registry, which cannot be checked statically", detail)
 			v = &pval{kind: pkUnknown, off: off}
 		case opReduce:
@@ -941,15 +943,15 @@ func (m *pickleMachine) finish() []Finding {
 			if u.called {
 				verb = "imports and calls"
 			}
-			out = append(out, Finding{Rule: "pickle_dangerous_global", Severity: SeverityCritical,
-				Message: fmt.Sprintf("%s %s%s: %s", verb, name, how, u.reason), Offset: m.base + u.off, Detail: name})
+			out = append(out, Finding{Finding: finding.Finding{Type: "pickle_dangerous_global", Severity: finding.Critical,
+				Message: fmt.Sprintf("%s %s%s: %s", verb, name, how, u.reason), Offset: offsetAt(m.base + u.off)}, Detail: name})
 		case u.allowed:
 		case u.called:
-			out = append(out, Finding{Rule: "pickle_unknown_call", Severity: SeverityHigh,
-				Message: fmt.Sprintf("calls %s%s, which is not on the allow-list", name, how), Offset: m.base + u.off, Detail: name})
+			out = append(out, Finding{Finding: finding.Finding{Type: "pickle_unknown_call", Severity: finding.High,
+				Message: fmt.Sprintf("calls %s%s, which is not on the allow-list", name, how), Offset: offsetAt(m.base + u.off)}, Detail: name})
 		default:
-			out = append(out, Finding{Rule: "pickle_unknown_global", Severity: SeverityMedium,
-				Message: fmt.Sprintf("imports %s%s, which is not on the allow-list", name, how), Offset: m.base + u.off, Detail: name})
+			out = append(out, Finding{Finding: finding.Finding{Type: "pickle_unknown_global", Severity: finding.Medium,
+				Message: fmt.Sprintf("imports %s%s, which is not on the allow-list", name, how), Offset: offsetAt(m.base + u.off)}, Detail: name})
 		}
 	}
 	return append(out, m.findings...)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Protobuf encoding helpers for building ONNX and SavedModel fixtures.
@@ -40,11 +42,11 @@ func pbM(num int, fields ...[]byte) []byte { return pbB(num, bytes.Join(fields, 
 
 // formatRules summarises findings at or above a severity as "rule/severity"
 // strings, sorted, for comparison.
-func formatRules(fs []Finding, atLeast string) []string {
+func formatRules(fs []Finding, atLeast finding.Severity) []string {
 	var out []string
 	for _, f := range fs {
-		if sevRank(f.Severity) >= sevRank(atLeast) {
-			out = append(out, f.Rule+"/"+f.Severity)
+		if f.Severity >= atLeast {
+			out = append(out, f.Type+"/"+f.Severity.String())
 		}
 	}
 	slices.Sort(out)

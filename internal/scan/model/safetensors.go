@@ -13,6 +13,8 @@ import (
 	"math/big"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // A safetensors file is an 8-byte little-endian header length, a JSON header
@@ -93,10 +95,10 @@ func (safetensorsScanner) Scan(ctx context.Context, src Source, _ string, _ *Sca
 		return findings, fmt.Errorf("safetensors: %w", err)
 	}
 	findings = append(findings, safetensorsLayout(entries, uint64(size-dataStart), dataStart)...)
-	findings = append(findings, Finding{
-		Rule: "safetensors_info", Severity: SeverityInfo,
+	findings = append(findings, Finding{Finding: finding.Finding{
+		Type: "safetensors_info", Severity: finding.Info,
 		Message: fmt.Sprintf("safetensors file, %d tensors, %d-byte header", len(entries), n),
-		Offset:  -1,
+	},
 	})
 	return findings, nil
 }
@@ -105,11 +107,11 @@ func (safetensorsScanner) Scan(ctx context.Context, src Source, _ string, _ *Sca
 // Entries with a usable byte range are returned for the layout checks.
 func safetensorsHeader(header []byte) ([]Finding, []safetensorsEntry, error) {
 	var findings []Finding
-	flag := func(rule, sev, msg, detail string) {
-		findings = append(findings, Finding{Rule: rule, Severity: sev, Message: msg, Offset: 8, Detail: detail})
+	flag := func(rule string, sev finding.Severity, msg, detail string) {
+		findings = append(findings, Finding{Finding: finding.Finding{Type: rule, Severity: sev, Message: msg, Offset: offsetAt(8)}, Detail: detail})
 	}
 	if !utf8.Valid(header) {
-		flag("safetensors_header_not_utf8", SeverityMedium, "header is not valid UTF-8; the reference loader rejects it", "")
+		flag("safetensors_header_not_utf8", finding.Medium, "header is not valid UTF-8; the reference loader rejects it", "")
 	}
 	// The format allows trailing spaces after the JSON, to pad the data
 	// section to an alignment.
@@ -132,26 +134,26 @@ func safetensorsHeader(header []byte) ([]Finding, []safetensorsEntry, error) {
 			return findings, nil, fmt.Errorf("invalid JSON header at key %q: %w", name, err)
 		}
 		if seen[name] {
-			flag("safetensors_duplicate_key", SeverityHigh, "header repeats a key; loaders disagree on which entry wins", name)
+			flag("safetensors_duplicate_key", finding.High, "header repeats a key; loaders disagree on which entry wins", name)
 			continue
 		}
 		seen[name] = true
 		if name == "__metadata__" {
 			var meta map[string]any
 			if json.Unmarshal(raw, &meta) != nil {
-				flag("safetensors_bad_metadata", SeverityMedium, "__metadata__ is not an object", "")
+				flag("safetensors_bad_metadata", finding.Medium, "__metadata__ is not an object", "")
 				continue
 			}
 			for _, k := range slices.Sorted(maps.Keys(meta)) {
 				if _, ok := meta[k].(string); !ok {
-					flag("safetensors_bad_metadata", SeverityMedium, "__metadata__ value is not a string; the format allows only string to string", k)
+					flag("safetensors_bad_metadata", finding.Medium, "__metadata__ value is not a string; the format allows only string to string", k)
 				}
 			}
 			continue
 		}
 		e, problem := safetensorsDecodeEntry(name, raw)
 		if problem != "" {
-			flag("safetensors_bad_tensor", SeverityMedium, "tensor entry is invalid: "+problem, name)
+			flag("safetensors_bad_tensor", finding.Medium, "tensor entry is invalid: "+problem, name)
 			continue
 		}
 		entries = append(entries, e)
@@ -160,7 +162,7 @@ func safetensorsHeader(header []byte) ([]Finding, []safetensorsEntry, error) {
 		return findings, nil, fmt.Errorf("invalid JSON header: %w", err)
 	}
 	if dec.More() || dec.InputOffset() != int64(len(trimmed)) {
-		flag("safetensors_header_trailing", SeverityMedium, "header has bytes after its JSON object other than space padding", "")
+		flag("safetensors_header_trailing", finding.Medium, "header has bytes after its JSON object other than space padding", "")
 	}
 	return findings, entries, nil
 }
@@ -246,22 +248,25 @@ func safetensorsLayout(entries []safetensorsEntry, dataLen uint64, dataStart int
 	for _, e := range sorted {
 		switch {
 		case e.end > dataLen:
-			findings = append(findings, Finding{
-				Rule: "safetensors_out_of_bounds", Severity: SeverityHigh,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "safetensors_out_of_bounds", Severity: finding.High,
 				Message: fmt.Sprintf("tensor bytes [%d, %d) run past the %d-byte data section", e.begin, e.end, dataLen),
-				Offset:  at(e.begin), Detail: e.name,
+				Offset:  offsetAt(at(e.begin)),
+			}, Detail: e.name,
 			})
 		case e.begin < covered && e.end > e.begin:
-			findings = append(findings, Finding{
-				Rule: "safetensors_overlap", Severity: SeverityHigh,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "safetensors_overlap", Severity: finding.High,
 				Message: fmt.Sprintf("tensor bytes [%d, %d) overlap tensor %q, which ends at %d", e.begin, e.end, prev, covered),
-				Offset:  at(e.begin), Detail: e.name,
+				Offset:  offsetAt(at(e.begin)),
+			}, Detail: e.name,
 			})
 		case e.begin > covered:
-			findings = append(findings, Finding{
-				Rule: "safetensors_gap", Severity: SeverityMedium,
+			findings = append(findings, Finding{Finding: finding.Finding{
+				Type: "safetensors_gap", Severity: finding.Medium,
 				Message: fmt.Sprintf("%d bytes before tensor %q belong to no tensor (room for a hidden payload)", e.begin-covered, e.name),
-				Offset:  at(covered), Detail: e.name,
+				Offset:  offsetAt(at(covered)),
+			}, Detail: e.name,
 			})
 		}
 		if e.end > covered {
@@ -269,10 +274,11 @@ func safetensorsLayout(entries []safetensorsEntry, dataLen uint64, dataStart int
 		}
 	}
 	if covered < dataLen {
-		findings = append(findings, Finding{
-			Rule: "safetensors_trailing_data", Severity: SeverityMedium,
+		findings = append(findings, Finding{Finding: finding.Finding{
+			Type: "safetensors_trailing_data", Severity: finding.Medium,
 			Message: fmt.Sprintf("%d bytes after the last tensor belong to no tensor (room for a hidden payload)", dataLen-covered),
-			Offset:  at(covered),
+			Offset:  offsetAt(at(covered)),
+		},
 		})
 	}
 	return findings

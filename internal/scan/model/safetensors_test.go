@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // safetensorsBytes builds a file from a JSON header and a data section of
@@ -87,8 +89,8 @@ func TestSafetensorsNeverMalicious(t *testing.T) {
 	for _, tt := range safetensorsCases() {
 		fs, _ := newSafetensors().Scan(context.Background(), sliceSource(tt.data), "x", nil)
 		for _, f := range fs {
-			if f.Severity == SeverityCritical {
-				t.Errorf("%s: critical finding %s", tt.name, f.Rule)
+			if f.Severity == finding.Critical {
+				t.Errorf("%s: critical finding %s", tt.name, f.Type)
 			}
 		}
 	}
@@ -123,7 +125,7 @@ func FuzzSafetensors(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fs, err := newSafetensors().Scan(context.Background(), sliceSource(data), "x", nil)
 		for _, f := range fs {
-			if f.Severity == SeverityCritical || f.Rule == "" || !strings.HasPrefix(f.Rule, "safetensors_") {
+			if f.Severity == finding.Critical || f.Type == "" || !strings.HasPrefix(f.Type, "safetensors_") {
 				t.Fatalf("unexpected finding %+v (err %v)", f, err)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // A TensorFlow SavedModel's saved_model.pb is a protobuf SavedModel: meta
@@ -47,7 +49,7 @@ const (
 
 // tfOpRisk says how bad an op is and why.
 type tfOpRisk struct {
-	severity string
+	severity finding.Severity
 	why      string
 	// saver marks checkpoint ops that every SavedModel has in its saver
 	// graph; they are flagged only outside it.
@@ -62,46 +64,46 @@ type tfOpRisk struct {
 // never needs them, and they give code execution or data theft. Ops that
 // only list or map files, or read datasets, rank lower.
 var tfDangerousOps = map[string]tfOpRisk{
-	"PyFunc":          {severity: SeverityCritical, why: "calls a Python function"},
-	"PyFuncStateless": {severity: SeverityCritical, why: "calls a Python function"},
-	"EagerPyFunc":     {severity: SeverityCritical, why: "calls a Python function"},
-	"WriteFile":       {severity: SeverityCritical, why: "writes a file"},
-	"ReadFile":        {severity: SeverityCritical, why: "reads a file"},
+	"PyFunc":          {severity: finding.Critical, why: "calls a Python function"},
+	"PyFuncStateless": {severity: finding.Critical, why: "calls a Python function"},
+	"EagerPyFunc":     {severity: finding.Critical, why: "calls a Python function"},
+	"WriteFile":       {severity: finding.Critical, why: "writes a file"},
+	"ReadFile":        {severity: finding.Critical, why: "reads a file"},
 
-	"MatchingFiles":       {severity: SeverityHigh, why: "lists files on disk"},
-	"ImmutableConst":      {severity: SeverityHigh, why: "memory-maps a file"},
-	"DatasetToTFRecord":   {severity: SeverityHigh, why: "writes a file"},
-	"Rpc":                 {severity: SeverityHigh, why: "makes network calls"},
-	"TryRpc":              {severity: SeverityHigh, why: "makes network calls"},
-	"Save":                {severity: SeverityHigh, why: "writes a checkpoint file", saver: true},
-	"SaveV2":              {severity: SeverityHigh, why: "writes a checkpoint file", saver: true},
-	"SaveSlices":          {severity: SeverityHigh, why: "writes a checkpoint file", saver: true},
-	"MergeV2Checkpoints":  {severity: SeverityHigh, why: "moves and deletes checkpoint files", saver: true},
-	"Restore":             {severity: SeverityHigh, why: "reads a checkpoint file", saver: true},
-	"RestoreV2":           {severity: SeverityHigh, why: "reads a checkpoint file", saver: true},
-	"RestoreSlice":        {severity: SeverityHigh, why: "reads a checkpoint file", saver: true},
-	"PrintV2":             {severity: SeverityHigh, why: "prints tensors into a file", fileAttr: "output_stream"},
-	"DebugIdentity":       {severity: SeverityHigh, why: "dumps tensors into a file", fileAttr: "debug_urls"},
-	"DebugIdentityV2":     {severity: SeverityHigh, why: "dumps tensors into a file", fileAttr: "debug_urls"},
-	"DebugNanCount":       {severity: SeverityHigh, why: "dumps tensors into a file", fileAttr: "debug_urls"},
-	"DebugNumericSummary": {severity: SeverityHigh, why: "dumps tensors into a file", fileAttr: "debug_urls"},
+	"MatchingFiles":       {severity: finding.High, why: "lists files on disk"},
+	"ImmutableConst":      {severity: finding.High, why: "memory-maps a file"},
+	"DatasetToTFRecord":   {severity: finding.High, why: "writes a file"},
+	"Rpc":                 {severity: finding.High, why: "makes network calls"},
+	"TryRpc":              {severity: finding.High, why: "makes network calls"},
+	"Save":                {severity: finding.High, why: "writes a checkpoint file", saver: true},
+	"SaveV2":              {severity: finding.High, why: "writes a checkpoint file", saver: true},
+	"SaveSlices":          {severity: finding.High, why: "writes a checkpoint file", saver: true},
+	"MergeV2Checkpoints":  {severity: finding.High, why: "moves and deletes checkpoint files", saver: true},
+	"Restore":             {severity: finding.High, why: "reads a checkpoint file", saver: true},
+	"RestoreV2":           {severity: finding.High, why: "reads a checkpoint file", saver: true},
+	"RestoreSlice":        {severity: finding.High, why: "reads a checkpoint file", saver: true},
+	"PrintV2":             {severity: finding.High, why: "prints tensors into a file", fileAttr: "output_stream"},
+	"DebugIdentity":       {severity: finding.High, why: "dumps tensors into a file", fileAttr: "debug_urls"},
+	"DebugIdentityV2":     {severity: finding.High, why: "dumps tensors into a file", fileAttr: "debug_urls"},
+	"DebugNanCount":       {severity: finding.High, why: "dumps tensors into a file", fileAttr: "debug_urls"},
+	"DebugNumericSummary": {severity: finding.High, why: "dumps tensors into a file", fileAttr: "debug_urls"},
 
-	"CreateSummaryFileWriter":    {severity: SeverityMedium, why: "writes summary files"},
-	"CreateSummaryDbWriter":      {severity: SeverityMedium, why: "writes a summary database"},
-	"TextLineDataset":            {severity: SeverityMedium, why: "reads files"},
-	"TFRecordDataset":            {severity: SeverityMedium, why: "reads files"},
-	"TFRecordDatasetV2":          {severity: SeverityMedium, why: "reads files"},
-	"FixedLengthRecordDataset":   {severity: SeverityMedium, why: "reads files"},
-	"FixedLengthRecordDatasetV2": {severity: SeverityMedium, why: "reads files"},
-	"WholeFileReader":            {severity: SeverityMedium, why: "reads files"},
-	"WholeFileReaderV2":          {severity: SeverityMedium, why: "reads files"},
-	"TextLineReader":             {severity: SeverityMedium, why: "reads files"},
-	"TextLineReaderV2":           {severity: SeverityMedium, why: "reads files"},
-	"TFRecordReader":             {severity: SeverityMedium, why: "reads files"},
-	"TFRecordReaderV2":           {severity: SeverityMedium, why: "reads files"},
-	"FixedLengthRecordReader":    {severity: SeverityMedium, why: "reads files"},
-	"FixedLengthRecordReaderV2":  {severity: SeverityMedium, why: "reads files"},
-	"LoadAndRemapMatrix":         {severity: SeverityMedium, why: "reads a checkpoint file"},
+	"CreateSummaryFileWriter":    {severity: finding.Medium, why: "writes summary files"},
+	"CreateSummaryDbWriter":      {severity: finding.Medium, why: "writes a summary database"},
+	"TextLineDataset":            {severity: finding.Medium, why: "reads files"},
+	"TFRecordDataset":            {severity: finding.Medium, why: "reads files"},
+	"TFRecordDatasetV2":          {severity: finding.Medium, why: "reads files"},
+	"FixedLengthRecordDataset":   {severity: finding.Medium, why: "reads files"},
+	"FixedLengthRecordDatasetV2": {severity: finding.Medium, why: "reads files"},
+	"WholeFileReader":            {severity: finding.Medium, why: "reads files"},
+	"WholeFileReaderV2":          {severity: finding.Medium, why: "reads files"},
+	"TextLineReader":             {severity: finding.Medium, why: "reads files"},
+	"TextLineReaderV2":           {severity: finding.Medium, why: "reads files"},
+	"TFRecordReader":             {severity: finding.Medium, why: "reads files"},
+	"TFRecordReaderV2":           {severity: finding.Medium, why: "reads files"},
+	"FixedLengthRecordReader":    {severity: finding.Medium, why: "reads files"},
+	"FixedLengthRecordReaderV2":  {severity: finding.Medium, why: "reads files"},
+	"LoadAndRemapMatrix":         {severity: finding.Medium, why: "reads a checkpoint file"},
 }
 
 // tfMaxObjectGraph bounds the object graph read to look for Keras configs.
@@ -184,11 +186,10 @@ func (savedModelScanner) Scan(ctx context.Context, src Source, name string, _ *S
 	if len(ops) > 200 {
 		ops = append(ops[:200], "…")
 	}
-	w.findings = append(w.findings, Finding{
-		Rule: "savedmodel_info", Severity: SeverityInfo,
+	w.findings = append(w.findings, Finding{Finding: finding.Finding{
+		Type: "savedmodel_info", Severity: finding.Info,
 		Message: fmt.Sprintf("TensorFlow SavedModel, %d meta graphs, %d nodes, %d distinct ops", metaGraphs, w.nodes, len(w.ops)),
-		Offset:  -1,
-		Detail:  fmt.Sprintf("tags=%s tf=%s ops=%s", strings.Join(w.tags, ","), w.version, strings.Join(ops, ",")),
+	}, Detail: fmt.Sprintf("tags=%s tf=%s ops=%s", strings.Join(w.tags, ","), w.version, strings.Join(ops, ",")),
 	})
 	return w.findings, nil
 }
@@ -394,10 +395,11 @@ func (w *tfWalk) report() {
 		if detail == "" {
 			detail = use.node
 		}
-		w.findings = append(w.findings, Finding{
-			Rule: "savedmodel_dangerous_op", Severity: risk.severity,
+		w.findings = append(w.findings, Finding{Finding: finding.Finding{
+			Type: "savedmodel_dangerous_op", Severity: risk.severity,
 			Message: fmt.Sprintf("op %s %s when the graph runs (%d uses, first at %s)", op, risk.why, use.count, where),
-			Member:  member, Offset: use.offset, Detail: detail,
+			Member:  member, Offset: offsetAt(use.offset),
+		}, Detail: detail,
 		})
 	}
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"bytes"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // tfNode encodes a NodeDef field (field 1 of GraphDef, 3 of FunctionDef).
@@ -95,7 +97,7 @@ func TestSavedModelKerasMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := formatRules(fs, SeverityLow); len(got) != 1 || got[0] != "keras_lambda_layer/critical" {
+	if got := formatRules(fs, finding.Low); len(got) != 1 || got[0] != "keras_lambda_layer/critical" {
 		t.Errorf("findings %v, want one keras_lambda_layer/critical", got)
 	}
 }

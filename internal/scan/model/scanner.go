@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // Scanner scans model files. It is safe for concurrent use: all state of a
@@ -86,15 +89,15 @@ func New(opts ...Option) *Scanner {
 func (s *Scanner) ScanFile(ctx context.Context, path string) Result {
 	f, err := os.Open(path)
 	if err != nil {
-		return Result{Path: path, Format: "unknown", Verdict: Error, Findings: []Finding{}, Error: err.Error()}
+		return Result{Path: path, Format: "unknown", Verdict: scan.Error, Findings: []Finding{}, Error: err.Error()}
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return Result{Path: path, Format: "unknown", Verdict: Error, Findings: []Finding{}, Error: err.Error()}
+		return Result{Path: path, Format: "unknown", Verdict: scan.Error, Findings: []Finding{}, Error: err.Error()}
 	}
 	if !st.Mode().IsRegular() {
-		return Result{Path: path, Format: "unknown", Verdict: Error, Findings: []Finding{}, Error: "not a regular file"}
+		return Result{Path: path, Format: "unknown", Verdict: scan.Error, Findings: []Finding{}, Error: "not a regular file"}
 	}
 	return s.ScanSource(ctx, io.NewSectionReader(f, 0, st.Size()), path)
 }
@@ -107,16 +110,17 @@ func (s *Scanner) ScanSource(ctx context.Context, src Source, name string) Resul
 	f := s.sniff(head, filepath.Base(name))
 	if f == nil {
 		if looksLikeModelName(name) || len(head) == 0 {
-			res.Verdict, res.Error = Error, "unrecognised or empty model file: content matches no supported format"
+			res.Verdict, res.Error = scan.Error, "unrecognised or empty model file: content matches no supported format"
 			return res
 		}
-		res.Verdict = Clean
-		res.Findings = append(res.Findings, Finding{Rule: "not_a_model", Severity: SeverityInfo, Offset: -1,
-			Message: "content matches no model format; not scanned"})
+		res.Verdict = scan.Clean
+		res.Findings = append(res.Findings, Finding{Finding: finding.Finding{Scanner: scannerName, Type: "not_a_model", Score: 1,
+			Severity: finding.Info, Message: "content matches no model format; not scanned"}})
 		return res
 	}
 	res.Format = f.Name()
 	found, err := f.Scan(ctx, src, filepath.Base(name), s)
+	claim(found, f.Name())
 	res.Findings = append(res.Findings, found...)
 	res.Verdict, res.Error = aggregate(res.Findings, err)
 	return res
@@ -133,7 +137,7 @@ func (s *Scanner) ScanPath(ctx context.Context, root string, fn func(Result) err
 		}
 		if err != nil {
 			// An unreadable directory or file is a result, not the end.
-			if rerr := fn(Result{Path: p, Format: "unknown", Verdict: Error, Findings: []Finding{}, Error: err.Error()}); rerr != nil {
+			if rerr := fn(Result{Path: p, Format: "unknown", Verdict: scan.Error, Findings: []Finding{}, Error: err.Error()}); rerr != nil {
 				return rerr
 			}
 			if d != nil && d.IsDir() {
@@ -147,8 +151,8 @@ func (s *Scanner) ScanPath(ctx context.Context, root string, fn func(Result) err
 		case d.Type()&fs.ModeSymlink != 0:
 			return fn(s.scanLink(ctx, p))
 		case !d.Type().IsRegular():
-			return fn(Result{Path: p, Format: "unknown", Verdict: Clean, Findings: []Finding{{Rule: "not_a_regular_file",
-				Severity: SeverityInfo, Offset: -1, Message: "device, socket or pipe; not read"}}})
+			return fn(Result{Path: p, Format: "unknown", Verdict: scan.Clean, Findings: []Finding{{Finding: finding.Finding{Scanner: scannerName, Type: "not_a_regular_file", Score: 1,
+				Severity: finding.Info, Message: "device, socket or pipe; not read"}}}})
 		}
 		return fn(s.ScanFile(ctx, p))
 	})
@@ -159,10 +163,10 @@ func (s *Scanner) ScanPath(ctx context.Context, root string, fn func(Result) err
 func (s *Scanner) scanLink(ctx context.Context, p string) Result {
 	target, err := os.Readlink(p)
 	if err != nil {
-		return Result{Path: p, Format: "symlink", Verdict: Error, Findings: []Finding{}, Error: err.Error()}
+		return Result{Path: p, Format: "symlink", Verdict: scan.Error, Findings: []Finding{}, Error: err.Error()}
 	}
-	note := Finding{Rule: "symlink", Severity: SeverityInfo, Offset: -1, Detail: target,
-		Message: "symbolic link; not followed"}
+	note := Finding{Finding: finding.Finding{Scanner: scannerName, Type: "symlink", Score: 1, Severity: finding.Info,
+		Message: "symbolic link; not followed"}, Detail: target}
 	if s.opts.followSymlinks {
 		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
 			res := s.ScanFile(ctx, p)
@@ -171,7 +175,7 @@ func (s *Scanner) scanLink(ctx context.Context, p string) Result {
 			return res
 		}
 	}
-	return Result{Path: p, Format: "symlink", Verdict: Clean, Findings: []Finding{note}}
+	return Result{Path: p, Format: "symlink", Verdict: scan.Clean, Findings: []Finding{note}}
 }
 
 // depthKey carries the container nesting depth through scanMember calls.
@@ -198,8 +202,8 @@ func (s *Scanner) scanMember(ctx context.Context, src Source, member string) []F
 func (s *Scanner) scanMemberAs(ctx context.Context, src Source, member string, f formatScanner) []Finding {
 	depth := depthOf(ctx) + 1
 	if depth > s.opts.maxDepth {
-		return []Finding{{Rule: "archive_depth_limit", Severity: SeverityMedium, Member: member, Offset: -1,
-			Message: fmt.Sprintf("containers nest deeper than %d levels; this member was not scanned", s.opts.maxDepth)}}
+		return []Finding{{Finding: finding.Finding{Type: "archive_depth_limit", Severity: finding.Medium, Member: member,
+			Message: fmt.Sprintf("containers nest deeper than %d levels; this member was not scanned", s.opts.maxDepth)}}}
 	}
 	ctx = context.WithValue(ctx, depthKey{}, depth)
 	if f == nil {
@@ -210,6 +214,7 @@ func (s *Scanner) scanMemberAs(ctx context.Context, src Source, member string, f
 		return nil
 	}
 	found, err := f.Scan(ctx, src, member, s)
+	claim(found, f.Name())
 	for i := range found {
 		if found[i].Member == "" {
 			found[i].Member = member
@@ -218,8 +223,8 @@ func (s *Scanner) scanMemberAs(ctx context.Context, src Source, member string, f
 		}
 	}
 	if err != nil {
-		found = append(found, Finding{Rule: "scan_error", Severity: SeverityInfo, Member: member, Offset: -1,
-			Message: fmt.Sprintf("%s member could not be fully analysed: %v", f.Name(), err)})
+		found = append(found, Finding{Finding: finding.Finding{Scanner: f.Name(), Type: "scan_error", Score: 1, Severity: finding.Info, Member: member,
+			Message: fmt.Sprintf("%s member could not be fully analysed: %v", f.Name(), err)}})
 	}
 	return found
 }
@@ -237,36 +242,37 @@ func (s *Scanner) sniff(head []byte, name string) formatScanner {
 	return nil
 }
 
-// aggregate derives the verdict: anything critical makes the file
-// malicious, even when the scan also failed (a truncated stream that
-// already imported os.system is still malicious); otherwise a scan error
-// makes it Error; then high or medium findings make it suspicious.
-func aggregate(found []Finding, scanErr error) (Verdict, string) {
-	var critical, suspicious bool
+// claim marks the findings a format scanner made: its name as their
+// Scanner (findings of a nested member already carry the member's format),
+// and a Score of 1, since the rules state facts about the bytes.
+func claim(found []Finding, scanner string) {
+	for i := range found {
+		if found[i].Scanner == "" {
+			found[i].Scanner = scanner
+		}
+		if found[i].Score == 0 {
+			found[i].Score = 1
+		}
+	}
+}
+
+// aggregate derives the verdict with the rule both scanners share
+// (scan.VerdictOf) from the worst severity and whether the scan failed: a
+// format error, or a member that could not be analysed (a scan_error
+// finding, whose member and message become the Result's Error).
+func aggregate(found []Finding, scanErr error) (scan.Verdict, string) {
+	var worst finding.Severity
 	msg := ""
 	if scanErr != nil {
 		msg = scanErr.Error()
 	}
 	for _, f := range found {
-		switch f.Severity {
-		case SeverityCritical:
-			critical = true
-		case SeverityHigh, SeverityMedium:
-			suspicious = true
-		}
-		if f.Rule == "scan_error" && msg == "" {
+		worst = max(worst, f.Severity)
+		if f.Type == "scan_error" && msg == "" {
 			msg = f.Member + ": " + f.Message
 		}
 	}
-	switch {
-	case critical:
-		return Malicious, msg
-	case msg != "":
-		return Error, msg
-	case suspicious:
-		return Suspicious, ""
-	}
-	return Clean, ""
+	return scan.VerdictOf(worst, msg != ""), msg
 }
 
 // modelExtensions are names that promise a model file: content matching no
@@ -301,8 +307,8 @@ func (s *Scanner) materialize(ctx context.Context, r io.Reader, declared, packed
 		cleanup()
 		return nil, func() {}, found, err
 	}
-	add := func(rule, sev, msg string) {
-		found = append(found, Finding{Rule: rule, Severity: sev, Member: member, Offset: -1, Message: msg})
+	add := func(rule string, sev finding.Severity, msg string) {
+		found = append(found, Finding{Finding: finding.Finding{Type: rule, Severity: sev, Member: member, Message: msg}})
 	}
 	mismatch := false
 	for {
@@ -334,14 +340,14 @@ func (s *Scanner) materialize(ctx context.Context, r io.Reader, declared, packed
 		}
 		if declared > 0 && n > declared && !mismatch {
 			mismatch = true
-			add("archive_size_mismatch", SeverityHigh, fmt.Sprintf("member expands past its declared size of %d bytes", declared))
+			add("archive_size_mismatch", finding.High, fmt.Sprintf("member expands past its declared size of %d bytes", declared))
 		}
 		if n > zipBombMinSize && n/max(packed, 1) > zipBombRatio {
-			add("zip_bomb", SeverityHigh, fmt.Sprintf("member expands over %d:1 (%d bytes read from %d); scanning stopped there", zipBombRatio, n, packed))
+			add("zip_bomb", finding.High, fmt.Sprintf("member expands over %d:1 (%d bytes read from %d); scanning stopped there", zipBombRatio, n, packed))
 			break
 		}
 		if int64(n) >= s.opts.maxDecompressed {
-			add("decompressed_size_limit", SeverityMedium, fmt.Sprintf("member expands past the %d-byte cap; the rest was not scanned", s.opts.maxDecompressed))
+			add("decompressed_size_limit", finding.Medium, fmt.Sprintf("member expands past the %d-byte cap; the rest was not scanned", s.opts.maxDecompressed))
 			break
 		}
 		if errors.Is(rerr, io.EOF) {

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // ruleKey identifies a finding for comparison: rule, detail and member.
@@ -18,7 +21,7 @@ type ruleKey struct{ Rule, Detail, Member string }
 func keysOf(fs []Finding) map[ruleKey]bool {
 	out := make(map[ruleKey]bool, len(fs))
 	for _, f := range fs {
-		out[ruleKey{f.Rule, f.Detail, f.Member}] = true
+		out[ruleKey{f.Type, f.Detail, f.Member}] = true
 	}
 	return out
 }
@@ -28,70 +31,70 @@ func keysOf(fs []Finding) map[ruleKey]bool {
 func TestScanFixtures(t *testing.T) {
 	tests := []struct {
 		file    string
-		verdict Verdict
+		verdict scan.Verdict
 		format  string
 		want    []ruleKey // must be present
 		absent  []string  // rules that must not appear
 	}{
-		{file: "benign_dict_p2.pkl", verdict: Clean, format: "pickle"},
-		{file: "benign_p0.pkl", verdict: Clean, format: "pickle"},
-		{file: "benign_p5.pkl", verdict: Clean, format: "pickle"},
-		{file: "evil_global_p0.pkl", verdict: Malicious, format: "pickle",
+		{file: "benign_dict_p2.pkl", verdict: scan.Clean, format: "pickle"},
+		{file: "benign_p0.pkl", verdict: scan.Clean, format: "pickle"},
+		{file: "benign_p5.pkl", verdict: scan.Clean, format: "pickle"},
+		{file: "evil_global_p0.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "os.system", ""}}},
-		{file: "evil_memo_stack_global.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_memo_stack_global.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "posix.system", ""}}},
-		{file: "evil_string_concat.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_string_concat.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "builtins.getattr", ""}, {"pickle_dangerous_global", "os.system", ""}}},
-		{file: "evil_operator_add.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_operator_add.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_unknown_call", "operator.add", ""}, {"pickle_dangerous_global", "os.system", ""}}},
-		{file: "evil_getattr_import.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_getattr_import.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "os", ""}, {"pickle_dangerous_global", "os.system", ""}}},
-		{file: "evil_concatenated.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_concatenated.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "subprocess.call", ""}, {"pickle_concatenated", "", ""}}},
-		{file: "evil_truncated.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_truncated.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "os.system", ""}}},
-		{file: "unknown_call.pkl", verdict: Suspicious, format: "pickle",
+		{file: "unknown_call.pkl", verdict: scan.Suspicious, format: "pickle",
 			want: []ruleKey{{"pickle_unknown_call", "mylib.layers.Dense", ""}}},
-		{file: "unknown_global.pkl", verdict: Suspicious, format: "pickle",
+		{file: "unknown_global.pkl", verdict: scan.Suspicious, format: "pickle",
 			want: []ruleKey{{"pickle_unknown_global", "mylib.layers.Dense", ""}}},
-		{file: "ext_code.pkl", verdict: Suspicious, format: "pickle",
+		{file: "ext_code.pkl", verdict: scan.Suspicious, format: "pickle",
 			want: []ruleKey{{"pickle_extension_code", "extension code 7", ""}}},
-		{file: "evil_global_mutation.pkl", verdict: Malicious, format: "pickle",
+		{file: "evil_global_mutation.pkl", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_global_mutation", "torch._utils", ""}}},
-		{file: "not_model.bin", verdict: Error, format: "unknown"},
-		{file: "int_array.npy", verdict: Clean, format: "numpy"},
-		{file: "struct_array_v2.npy", verdict: Clean, format: "numpy"},
-		{file: "object_array.npy", verdict: Clean, format: "numpy", want: []ruleKey{{"numpy_object_array", "", ""}}},
-		{file: "evil_object_array.npy", verdict: Malicious, format: "numpy",
+		{file: "not_model.bin", verdict: scan.Error, format: "unknown"},
+		{file: "int_array.npy", verdict: scan.Clean, format: "numpy"},
+		{file: "struct_array_v2.npy", verdict: scan.Clean, format: "numpy"},
+		{file: "object_array.npy", verdict: scan.Clean, format: "numpy", want: []ruleKey{{"numpy_object_array", "", ""}}},
+		{file: "evil_object_array.npy", verdict: scan.Malicious, format: "numpy",
 			want: []ruleKey{{"pickle_dangerous_global", "subprocess.check_output", ""}}},
-		{file: "truncated.npy", verdict: Error, format: "numpy"},
-		{file: "arrays.npz", verdict: Clean, format: "npz"},
-		{file: "evil_arrays.npz", verdict: Malicious, format: "npz",
+		{file: "truncated.npy", verdict: scan.Error, format: "numpy"},
+		{file: "arrays.npz", verdict: scan.Clean, format: "npz"},
+		{file: "evil_arrays.npz", verdict: scan.Malicious, format: "npz",
 			want: []ruleKey{{"pickle_dangerous_global", "os.system", "b.npy"}}},
-		{file: "torch_benign.pt", verdict: Clean, format: "pytorch_zip"},
-		{file: "torch_evil.pt", verdict: Malicious, format: "pytorch_zip",
+		{file: "torch_benign.pt", verdict: scan.Clean, format: "pytorch_zip"},
+		{file: "torch_evil.pt", verdict: scan.Malicious, format: "pytorch_zip",
 			want: []ruleKey{{"pickle_dangerous_global", "posix.system", "archive/data.pkl"}}},
-		{file: "torch_legacy.pt", verdict: Clean, format: "pytorch_legacy", absent: []string{"pickle_concatenated"}},
-		{file: "torch_legacy.tar", verdict: Clean, format: "pytorch_tar"},
-		{file: "evil_tar.tar", verdict: Malicious, format: "tar",
+		{file: "torch_legacy.pt", verdict: scan.Clean, format: "pytorch_legacy", absent: []string{"pickle_concatenated"}},
+		{file: "torch_legacy.tar", verdict: scan.Clean, format: "pytorch_tar"},
+		{file: "evil_tar.tar", verdict: scan.Malicious, format: "tar",
 			want: []ruleKey{{"archive_path_traversal", "", "../escape.pkl"}, {"pickle_dangerous_global", "os.system", "../escape.pkl"}}},
-		{file: "benign.joblib", verdict: Clean, format: "pickle"},
-		{file: "evil.joblib", verdict: Malicious, format: "pickle",
+		{file: "benign.joblib", verdict: scan.Clean, format: "pickle"},
+		{file: "evil.joblib", verdict: scan.Malicious, format: "pickle",
 			want: []ruleKey{{"pickle_dangerous_global", "os.system", ""}}},
-		{file: "evil_compressed.joblib", verdict: Malicious, format: "joblib",
+		{file: "evil_compressed.joblib", verdict: scan.Malicious, format: "joblib",
 			want: []ruleKey{{"pickle_dangerous_global", "os.system", ""}}},
-		{file: "zip_traversal.zip", verdict: Malicious, format: "zip",
+		{file: "zip_traversal.zip", verdict: scan.Malicious, format: "zip",
 			want: []ruleKey{{"archive_path_traversal", "", "../../evil.pkl"}}},
-		{file: "zip_duplicate.zip", verdict: Malicious, format: "zip",
+		{file: "zip_duplicate.zip", verdict: scan.Malicious, format: "zip",
 			want: []ruleKey{{"zip_duplicate_name", "", "data.pkl"}, {"pickle_dangerous_global", "builtins.eval", "data.pkl"}}},
-		{file: "zip_nested.zip", verdict: Malicious, format: "zip",
+		{file: "zip_nested.zip", verdict: scan.Malicious, format: "zip",
 			want: []ruleKey{{"pickle_dangerous_global", "builtins.eval", "inner.zip!deep/data.pkl"}}},
-		{file: "zip_symlink.zip", verdict: Suspicious, format: "zip", want: []ruleKey{{"archive_symlink", "", "link"}}},
-		{file: "zip_name_mismatch.zip", verdict: Malicious, format: "zip",
+		{file: "zip_symlink.zip", verdict: scan.Suspicious, format: "zip", want: []ruleKey{{"archive_symlink", "", "link"}}},
+		{file: "zip_name_mismatch.zip", verdict: scan.Malicious, format: "zip",
 			want: []ruleKey{{"zip_name_mismatch", "", "data.pkl"}, {"pickle_dangerous_global", "builtins.eval", "data.pkl"}}},
-		{file: "zip_bomb_declared.zip", verdict: Suspicious, format: "zip", want: []ruleKey{{"zip_bomb", "", "big.bin"}}},
-		{file: "zip_encrypted.zip", verdict: Suspicious, format: "zip", want: []ruleKey{{"zip_encrypted_member", "", "weights.pkl"}}},
-		{file: "archive.7z", verdict: Suspicious, format: "archive", want: []ruleKey{{"archive_unsupported", "7z", ""}}},
+		{file: "zip_bomb_declared.zip", verdict: scan.Suspicious, format: "zip", want: []ruleKey{{"zip_bomb", "", "big.bin"}}},
+		{file: "zip_encrypted.zip", verdict: scan.Suspicious, format: "zip", want: []ruleKey{{"zip_encrypted_member", "", "weights.pkl"}}},
+		{file: "archive.7z", verdict: scan.Suspicious, format: "archive", want: []ruleKey{{"archive_unsupported", "7z", ""}}},
 	}
 	s := New()
 	covered := map[string]bool{}
@@ -110,7 +113,7 @@ func TestScanFixtures(t *testing.T) {
 			}
 			for _, f := range res.Findings {
 				for _, a := range tc.absent {
-					if f.Rule == a {
+					if f.Type == a {
 						t.Errorf("unexpected finding %+v", f)
 					}
 				}
@@ -146,7 +149,7 @@ func TestScanPathWalksAndReportsSymlinks(t *testing.T) {
 	}
 	type row struct {
 		Path    string
-		Verdict Verdict
+		Verdict scan.Verdict
 		Format  string
 	}
 	walk := func(opts ...Option) []row {
@@ -163,15 +166,15 @@ func TestScanPathWalksAndReportsSymlinks(t *testing.T) {
 		return got
 	}
 	want := []row{
-		{"README.md", Clean, "unknown"},
-		{"a.pkl", Clean, "pickle"},
-		{"link.bin", Clean, "symlink"},
-		{"sub/model.bin", Malicious, "pickle"},
+		{"README.md", scan.Clean, "unknown"},
+		{"a.pkl", scan.Clean, "pickle"},
+		{"link.bin", scan.Clean, "symlink"},
+		{"sub/model.bin", scan.Malicious, "pickle"},
 	}
 	if diff := cmp.Diff(want, walk()); diff != "" {
 		t.Errorf("ScanPath (-want +got):\n%s", diff)
 	}
-	want[2] = row{"link.bin", Malicious, "pickle"}
+	want[2] = row{"link.bin", scan.Malicious, "pickle"}
 	if diff := cmp.Diff(want, walk(WithFollowSymlinks(true))); diff != "" {
 		t.Errorf("ScanPath following links (-want +got):\n%s", diff)
 	}
@@ -189,11 +192,11 @@ func TestScanPathStopsOnCallbackError(t *testing.T) {
 func TestDepthLimit(t *testing.T) {
 	tests := []struct {
 		depth int
-		want  Verdict
+		want  scan.Verdict
 		rule  string
 	}{
-		{depth: 1, want: Suspicious, rule: "archive_depth_limit"},
-		{depth: 2, want: Malicious, rule: "pickle_dangerous_global"},
+		{depth: 1, want: scan.Suspicious, rule: "archive_depth_limit"},
+		{depth: 2, want: scan.Malicious, rule: "pickle_dangerous_global"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.rule, func(t *testing.T) {
@@ -203,7 +206,7 @@ func TestDepthLimit(t *testing.T) {
 			}
 			found := false
 			for _, f := range res.Findings {
-				found = found || f.Rule == tc.rule
+				found = found || f.Type == tc.rule
 			}
 			if !found {
 				t.Errorf("no %s finding in %+v", tc.rule, res.Findings)
@@ -214,14 +217,14 @@ func TestDepthLimit(t *testing.T) {
 
 func TestAllowGlobalsOption(t *testing.T) {
 	path := filepath.Join("testdata", "unknown_call.pkl")
-	if v := New().ScanFile(context.Background(), path).Verdict; v != Suspicious {
+	if v := New().ScanFile(context.Background(), path).Verdict; v != scan.Suspicious {
 		t.Fatalf("default verdict %s, want suspicious", v)
 	}
-	if v := New(WithAllowGlobals("mylib.layers.*")).ScanFile(context.Background(), path).Verdict; v != Clean {
+	if v := New(WithAllowGlobals("mylib.layers.*")).ScanFile(context.Background(), path).Verdict; v != scan.Clean {
 		t.Errorf("with allow-list verdict %s, want clean", v)
 	}
 	// The deny-list wins over user additions.
-	if v := New(WithAllowGlobals("os.system")).ScanFile(context.Background(), filepath.Join("testdata", "evil_global_p0.pkl")).Verdict; v != Malicious {
+	if v := New(WithAllowGlobals("os.system")).ScanFile(context.Background(), filepath.Join("testdata", "evil_global_p0.pkl")).Verdict; v != scan.Malicious {
 		t.Errorf("allowing os.system gave %s, want malicious", v)
 	}
 }
@@ -229,23 +232,23 @@ func TestAllowGlobalsOption(t *testing.T) {
 func TestAggregate(t *testing.T) {
 	tests := []struct {
 		name string
-		sevs []string
+		sevs []finding.Severity
 		err  error
-		want Verdict
+		want scan.Verdict
 	}{
-		{"nothing", nil, nil, Clean},
-		{"low only", []string{SeverityLow, SeverityInfo}, nil, Clean},
-		{"medium", []string{SeverityMedium}, nil, Suspicious},
-		{"high", []string{SeverityHigh}, nil, Suspicious},
-		{"critical", []string{SeverityHigh, SeverityCritical}, nil, Malicious},
-		{"error", []string{SeverityHigh}, os.ErrInvalid, Error},
-		{"critical beats error", []string{SeverityCritical}, os.ErrInvalid, Malicious},
+		{"nothing", nil, nil, scan.Clean},
+		{"low only", []finding.Severity{finding.Low, finding.Info}, nil, scan.Clean},
+		{"medium", []finding.Severity{finding.Medium}, nil, scan.Suspicious},
+		{"high", []finding.Severity{finding.High}, nil, scan.Suspicious},
+		{"critical", []finding.Severity{finding.High, finding.Critical}, nil, scan.Malicious},
+		{"error", []finding.Severity{finding.High}, os.ErrInvalid, scan.Error},
+		{"critical beats error", []finding.Severity{finding.Critical}, os.ErrInvalid, scan.Malicious},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var fs []Finding
 			for _, s := range tc.sevs {
-				fs = append(fs, Finding{Rule: "r", Severity: s})
+				fs = append(fs, Finding{Finding: finding.Finding{Type: "r", Severity: s}})
 			}
 			if got, _ := aggregate(fs, tc.err); got != tc.want {
 				t.Errorf("aggregate = %s, want %s", got, tc.want)
@@ -372,7 +375,7 @@ func TestArchivedPickleWithPythonNumbers(t *testing.T) {
 		"m.tar": tarOf("payload.pkl", evil),
 	} {
 		res := New().ScanSource(context.Background(), sliceSource(data), name)
-		if res.Verdict != Malicious {
+		if res.Verdict != scan.Malicious {
 			t.Errorf("%s: verdict %s, want malicious (findings %+v)", name, res.Verdict, res.Findings)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Tar containers, above all PyTorch's legacy tar checkpoints (torch 0.1 to
@@ -70,14 +72,14 @@ func (t tarFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) (
 		if err != nil {
 			return found, fmt.Errorf("tar entry %q: %w", hdr.Name, err)
 		}
-		add := func(rule, sev, msg string) {
-			found = append(found, Finding{Rule: rule, Severity: sev, Message: msg, Member: hdr.Name, Offset: off})
+		add := func(rule string, sev finding.Severity, msg string) {
+			found = append(found, Finding{Finding: finding.Finding{Type: rule, Severity: sev, Message: msg, Member: hdr.Name, Offset: offsetAt(off)}})
 		}
 		if reason, bad := unsafeArchivePath(hdr.Name); bad {
-			add("archive_path_traversal", SeverityCritical, "member name "+reason+"; extracting it writes outside the target directory")
+			add("archive_path_traversal", finding.Critical, "member name "+reason+"; extracting it writes outside the target directory")
 		}
 		if seen[hdr.Name] {
-			add("archive_duplicate_name", SeverityHigh, "two members share this name; extraction keeps the last one")
+			add("archive_duplicate_name", finding.High, "two members share this name; extraction keeps the last one")
 		}
 		seen[hdr.Name] = true
 		switch hdr.Typeflag {
@@ -88,11 +90,11 @@ func (t tarFormat) Scan(ctx context.Context, src Source, _ string, s *Scanner) (
 				if bad {
 					msg += " (the target " + reason + ")"
 				}
-				add("archive_symlink", SeverityHigh, msg)
+				add("archive_symlink", finding.High, msg)
 			}
 			continue
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-			add("archive_special_file", SeverityMedium, "member is a device or pipe")
+			add("archive_special_file", finding.Medium, "member is a device or pipe")
 			continue
 		default:
 			continue // directories, PAX/GNU metadata
@@ -209,8 +211,8 @@ func scanTorchRecordsMember(ctx context.Context, member *io.SectionReader, off i
 		fs[i].Member = name
 	}
 	if err != nil {
-		fs = append(fs, Finding{Rule: "scan_error", Severity: SeverityInfo, Member: name, Offset: off,
-			Message: fmt.Sprintf("cannot walk the %s records: %v", name, err)})
+		fs = append(fs, Finding{Finding: finding.Finding{Type: "scan_error", Severity: finding.Info, Member: name, Offset: offsetAt(off),
+			Message: fmt.Sprintf("cannot walk the %s records: %v", name, err)}})
 	}
 	return fs
 }

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // torchTar builds a legacy PyTorch tar checkpoint from the fixture's
@@ -71,7 +74,7 @@ func TestTorchTarScan(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Scan: %v", err)
 			}
-			got := formatRules(fs, SeverityInfo)
+			got := formatRules(fs, finding.Info)
 			for _, w := range tt.want {
 				if !strings.Contains(strings.Join(got, " "), w) {
 					t.Errorf("findings %v, want %s", got, w)
@@ -137,7 +140,7 @@ func TestTorchLegacyTruncated(t *testing.T) {
 		t.Errorf("five whole pickles: %v", err)
 	}
 	res := New().ScanSource(context.Background(), sliceSource(data[:ends[1]]), "m.pt")
-	if res.Verdict != Error {
+	if res.Verdict != scan.Error {
 		t.Errorf("verdict %s for a legacy file cut after two pickles, want error", res.Verdict)
 	}
 }

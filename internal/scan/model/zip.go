@@ -10,6 +10,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/redoubt-sec/redoubt/finding"
 )
 
 // Zip containers: PyTorch checkpoints (torch.save since 1.6), NumPy .npz,
@@ -297,44 +299,44 @@ func (z zipFormat) Scan(ctx context.Context, src Source, name string, s *Scanner
 			return fs, err
 		}
 		e := &entries[i]
-		add := func(rule, sev, msg string) {
-			fs = append(fs, Finding{Rule: rule, Severity: sev, Message: msg, Member: e.name, Offset: e.headerOff})
+		add := func(rule string, sev finding.Severity, msg string) {
+			fs = append(fs, Finding{Finding: finding.Finding{Type: rule, Severity: sev, Message: msg, Member: e.name, Offset: offsetAt(e.headerOff)}})
 		}
 		if reason, bad := unsafeArchivePath(e.name); bad {
-			add("archive_path_traversal", SeverityCritical, "member name "+reason+"; extracting it writes outside the target directory")
+			add("archive_path_traversal", finding.Critical, "member name "+reason+"; extracting it writes outside the target directory")
 		}
 		if seenNames[e.name] {
-			add("zip_duplicate_name", SeverityHigh, "two members share this name; readers disagree on which one they load")
+			add("zip_duplicate_name", finding.High, "two members share this name; readers disagree on which one they load")
 		}
 		seenNames[e.name] = true
 		if prev, ok := seenOffsets[e.headerOff]; ok {
-			add("zip_overlapping_entries", SeverityHigh, fmt.Sprintf("member shares its data with %q (overlapping entries: a zip bomb or evasion technique)", prev))
+			add("zip_overlapping_entries", finding.High, fmt.Sprintf("member shares its data with %q (overlapping entries: a zip bomb or evasion technique)", prev))
 			continue
 		}
 		seenOffsets[e.headerOff] = e.name
 		if !e.localOK {
-			add("zip_bad_local_header", SeverityHigh, "central directory points at a missing or corrupt local header")
+			add("zip_bad_local_header", finding.High, "central directory points at a missing or corrupt local header")
 			continue
 		}
 		if e.localName != e.name {
-			add("zip_name_mismatch", SeverityHigh, fmt.Sprintf("local header names this member %q; scanners and loaders that read different headers see different files", e.localName))
+			add("zip_name_mismatch", finding.High, fmt.Sprintf("local header names this member %q; scanners and loaders that read different headers see different files", e.localName))
 		}
 		if e.localMeth != e.method {
-			add("zip_header_mismatch", SeverityHigh, fmt.Sprintf("local header says compression method %d, central directory %d", e.localMeth, e.method))
+			add("zip_header_mismatch", finding.High, fmt.Sprintf("local header says compression method %d, central directory %d", e.localMeth, e.method))
 		}
 		if e.isSymlink() {
-			add("archive_symlink", SeverityHigh, "member is a symbolic link; extracting it can redirect later writes")
+			add("archive_symlink", finding.High, "member is a symbolic link; extracting it can redirect later writes")
 			continue
 		}
 		if e.isDir() {
 			continue
 		}
 		if e.usize > zipBombMinSize && (e.csize == 0 || e.usize/max(e.csize, 1) > zipBombRatio) {
-			add("zip_bomb", SeverityHigh, fmt.Sprintf("declares %d bytes from %d compressed (ratio over %d:1)", e.usize, e.csize, zipBombRatio))
+			add("zip_bomb", finding.High, fmt.Sprintf("declares %d bytes from %d compressed (ratio over %d:1)", e.usize, e.csize, zipBombRatio))
 			continue
 		}
 		if e.dataOff < 0 || uint64(e.dataOff) > uint64(src.Size()) || e.csize > uint64(src.Size()-e.dataOff) {
-			add("zip_member_out_of_bounds", SeverityMedium, "member data runs past the end of the file")
+			add("zip_member_out_of_bounds", finding.Medium, "member data runs past the end of the file")
 			continue
 		}
 		if z.kind == "pytorch_zip" && isTensorPayload(e.name) {
@@ -348,11 +350,11 @@ func (z zipFormat) Scan(ctx context.Context, src Source, name string, s *Scanner
 			head := make([]byte, sniffLen)
 			n, _ := raw.ReadAt(head, 0)
 			if e.method == 0 && e.csize == e.usize && s.sniff(head[:n], e.name) != nil {
-				add("zip_flag_evasion", SeverityHigh, fmt.Sprintf("member is flagged encrypted or patched (flags 0x%04x) but stored in plain text; loaders that ignore the flag, PyTorch among them, read it", e.flags))
+				add("zip_flag_evasion", finding.High, fmt.Sprintf("member is flagged encrypted or patched (flags 0x%04x) but stored in plain text; loaders that ignore the flag, PyTorch among them, read it", e.flags))
 			} else {
-				sev := SeverityLow
+				sev := finding.Low
 				if looksLikeModelName(e.name) {
-					sev = SeverityMedium
+					sev = finding.Medium
 				}
 				add("zip_encrypted_member", sev, "member is encrypted and could not be scanned")
 				continue
@@ -361,7 +363,7 @@ func (z zipFormat) Scan(ctx context.Context, src Source, name string, s *Scanner
 		member, cleanup, more, err := s.openZipMember(ctx, e, raw)
 		fs = append(fs, more...)
 		if err != nil {
-			add("scan_error", SeverityInfo, fmt.Sprintf("cannot read member: %v", err))
+			add("scan_error", finding.Info, fmt.Sprintf("cannot read member: %v", err))
 			continue
 		}
 		if z.kind == "pytorch_zip" && isTorchPickle(e.name) {
@@ -374,8 +376,8 @@ func (z zipFormat) Scan(ctx context.Context, src Source, name string, s *Scanner
 		cleanup()
 	}
 	if z.kind == "pytorch_zip" && !hasPickle {
-		fs = append(fs, Finding{Rule: "pytorch_no_pickle", Severity: SeverityLow, Offset: -1,
-			Message: "PyTorch archive has no .pkl record"})
+		fs = append(fs, Finding{Finding: finding.Finding{Type: "pytorch_no_pickle", Severity: finding.Low,
+			Message: "PyTorch archive has no .pkl record"}})
 	}
 	if err != nil {
 		return fs, err
@@ -398,8 +400,8 @@ func (s *Scanner) openZipMember(ctx context.Context, e *zipEntry, raw *io.Sectio
 	case 12:
 		return s.materialize(ctx, bzip2.NewReader(raw), e.usize, e.csize, e.name)
 	}
-	return nil, nil, []Finding{{Rule: "zip_unsupported_compression", Severity: SeverityMedium, Member: e.name, Offset: e.headerOff,
-		Message: fmt.Sprintf("compression method %d is not supported; the member was not scanned", e.method)}}, fmt.Errorf("compression method %d", e.method)
+	return nil, nil, []Finding{{Finding: finding.Finding{Type: "zip_unsupported_compression", Severity: finding.Medium, Member: e.name, Offset: offsetAt(e.headerOff),
+		Message: fmt.Sprintf("compression method %d is not supported; the member was not scanned", e.method)}}}, fmt.Errorf("compression method %d", e.method)
 }
 
 // unsafeArchivePath reports member names that escape the extraction

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/scan"
 )
 
 // TestZipBombActual builds a member whose declared size is honest-looking
@@ -69,7 +71,7 @@ func TestMaterializeSpills(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	res := New(WithMemoryBuffer(64<<10), WithTempDir(tmp)).ScanSource(context.Background(), bytes.NewReader(buf.Bytes()), "m.zip")
-	if res.Verdict != Malicious {
+	if res.Verdict != scan.Malicious {
 		t.Errorf("verdict %s, want malicious: %+v", res.Verdict, res.Findings)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -110,12 +112,12 @@ func TestUnsafeArchivePath(t *testing.T) {
 func TestTorchZipPickleIsScannedAsLoaded(t *testing.T) {
 	tests := []struct {
 		name, pkl string
-		want      Verdict
+		want      scan.Verdict
 	}{
-		{"benign", "\x80\x02}q\x00.", Clean},
-		{"not a pickle", "this is not a pickle", Error},
-		{"truncated", "\x80\x02}q\x00", Error},
-		{"protocol 0 that Python reads", "I+1\n0cos\nsystem\n(S'id'\ntR.", Malicious},
+		{"benign", "\x80\x02}q\x00.", scan.Clean},
+		{"not a pickle", "this is not a pickle", scan.Error},
+		{"truncated", "\x80\x02}q\x00", scan.Error},
+		{"protocol 0 that Python reads", "I+1\n0cos\nsystem\n(S'id'\ntR.", scan.Malicious},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
