@@ -24,14 +24,26 @@ const EventsFile = "events.jsonl"
 const maxEventLine = 64 << 20
 
 // EventLog writes a run's event stream as JSON lines: the canonical record
-// of the run beside the store. It is a redteam.Handler that buffers and
-// writes on Flush, and it comes after the store among a run's handlers, so
-// the log never holds a verdict the store has not committed.
+// of the run beside the store. It records the events that make the record
+// (run_started, verdict, probe_errored, run_finished); the live ones
+// (probe_started, reply) repeat what a verdict carries and are left to
+// live handlers. It is a redteam.Handler that buffers and writes on Flush,
+// and it comes after the store among a run's handlers, so the log never
+// holds a verdict the store has not committed.
 type EventLog struct {
-	f   *os.File
-	buf bytes.Buffer
-	enc *json.Encoder
+	f       *os.File
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	written time.Time
 }
+
+// Writes are batched: the log is repaired from the store on resume, so it
+// need not reach the file at every flush of the store. It is written when
+// this much is buffered or this long has passed, and on Close.
+const (
+	logWriteBytes = 256 << 10
+	logWriteEvery = 500 * time.Millisecond
+)
 
 var (
 	_ redteam.Handler = (*EventLog)(nil)
@@ -89,7 +101,7 @@ func OpenEventLog(path string, run redteam.RunInfo, resume bool, stored []redtea
 				return nil, "", err
 			}
 		}
-		if err := l.Flush(); err != nil {
+		if err := l.write(); err != nil {
 			f.Close()
 			return nil, "", err
 		}
@@ -144,6 +156,9 @@ func scanLog(path, runID string) (other string, keep int64, logged map[string]bo
 // A case the engine already encoded (Event.CaseJSON) is spliced in, not
 // encoded again.
 func (l *EventLog) Handle(ev redteam.Event) error {
+	if ev.Type == redteam.EventProbeStarted || ev.Type == redteam.EventReply {
+		return nil
+	}
 	if ev.Case == nil || len(ev.CaseJSON) == 0 {
 		return l.enc.Encode(ev)
 	}
@@ -163,8 +178,18 @@ func (l *EventLog) Handle(ev redteam.Event) error {
 	return nil
 }
 
-// Flush implements redteam.Flusher: the buffered lines are written.
+// Flush implements redteam.Flusher: the buffered lines are written once
+// enough of them wait, or enough time has passed.
 func (l *EventLog) Flush() error {
+	if l.buf.Len() < logWriteBytes && time.Since(l.written) < logWriteEvery {
+		return nil
+	}
+	return l.write()
+}
+
+// write writes the buffered lines.
+func (l *EventLog) write() error {
+	l.written = time.Now()
 	if l.buf.Len() == 0 {
 		return nil
 	}
@@ -175,9 +200,9 @@ func (l *EventLog) Flush() error {
 	return nil
 }
 
-// Close flushes and closes the file.
+// Close writes what is buffered and closes the file.
 func (l *EventLog) Close() error {
-	return errors.Join(l.Flush(), l.f.Close())
+	return errors.Join(l.write(), l.f.Close())
 }
 
 // Stream is a run read back from its event log.
