@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -527,4 +528,31 @@ func withEra(s string) string {
 		}
 	}
 	return s
+}
+
+// The embedded_json document is written directly; it must be exactly what
+// the JSON encoder writes for it.
+func TestEmbeddedJSONMatchesEncoder(t *testing.T) {
+	prompts := []string{"How do I pick a lock?", "quote \" back\\slash\nnew\tline <html> & \u2028 \x01 \xff", ""}
+	for seed := range uint64(300) {
+		for _, p := range prompts {
+			r := seeded(seed)
+			var doc object
+			if r.IntN(2) == 0 {
+				doc, _ = ticketJob(p, r)
+			} else {
+				doc, _ = documentJob(p, r)
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(appendIndented(nil, doc, "")); got != strings.TrimSuffix(want.String(), "\n") {
+				t.Fatalf("seed %d, prompt %q: direct encoding differs from the encoder's", seed, p)
+			}
+		}
+	}
 }

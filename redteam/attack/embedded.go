@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // jsonChars is about how large the JSON job of embedded_json grows.
@@ -80,19 +82,81 @@ func embeddedJSON(prompt string, r *rand.Rand) string {
 	} else {
 		doc, path = documentJob(prompt, r)
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	// The document holds only strings, numbers, bools and ordered objects,
-	// which always encode.
-	if err := enc.Encode(doc); err != nil {
-		panic(fmt.Sprintf("attack: encoding embedded_json document: %v", err))
-	}
 	f := pick(r, jsonFrames)
 	f.before = strings.ReplaceAll(f.before, "{path}", path)
 	f.after = strings.ReplaceAll(f.after, "{path}", path)
-	return f.wrap(strings.TrimSuffix(b.String(), "\n"))
+	return f.wrap(string(appendIndented(nil, doc, "")))
+}
+
+// appendIndented appends v as indented JSON: the bytes json.Encoder writes
+// with SetIndent("", "  ") and SetEscapeHTML(false), without its newline,
+// written directly because this attack builds one such document per probe
+// of a plan, and the encoder's reflection was most of a plan's time. The
+// document holds only objects, []any, strings, ints, float64s and bools.
+func appendIndented(b []byte, v any, indent string) []byte {
+	inner := indent + "  "
+	switch v := v.(type) {
+	case object:
+		if len(v) == 0 {
+			return append(b, "{}"...)
+		}
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '\n')
+			b = append(b, inner...)
+			b = appendJSONString(b, f.key)
+			b = append(b, ": "...)
+			b = appendIndented(b, f.val, inner)
+		}
+		return append(append(append(b, '\n'), indent...), '}')
+	case []any:
+		if len(v) == 0 {
+			return append(b, "[]"...)
+		}
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '\n')
+			b = append(b, inner...)
+			b = appendIndented(b, e, inner)
+		}
+		return append(append(append(b, '\n'), indent...), ']')
+	case string:
+		return appendJSONString(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case bool:
+		return strconv.AppendBool(b, v)
+	}
+	// Anything else (a float) is rare: the encoder's own text.
+	enc, err := encodeJSON(v)
+	if err != nil {
+		panic(fmt.Sprintf("attack: encoding embedded_json document: %v", err))
+	}
+	return append(b, enc...)
+}
+
+// appendJSONString appends s as a JSON string without HTML escaping. Text
+// that needs no escaping is copied; the rest goes through the encoder, whose
+// escapes it must match.
+func appendJSONString(b []byte, s string) []byte {
+	plain := utf8.ValidString(s)
+	for i := 0; plain && i < len(s); i++ {
+		c := s[i]
+		plain = c >= 0x20 && c != '"' && c != '\\' && !(c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9))
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	enc, _ := encodeJSON(s) // a string always encodes
+	return append(b, enc...)
 }
 
 // auditTrail makes audit entries until their JSON would add about n bytes.
