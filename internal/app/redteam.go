@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redoubt-sec/redoubt/internal/demo"
@@ -188,18 +189,39 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	if r.jctx.Purpose == "" {
 		r.jctx.Purpose = r.info.Options.Purpose
 	}
-	if err := r.plan(ctx); err != nil {
-		return nil, err
-	}
-	if err := r.preflight(ctx); err != nil {
-		return nil, err
-	}
+	// The preflight (a round trip to the target) and opening the store
+	// run while the plan is made.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg           sync.WaitGroup
+		pfErr, stErr error
+		st           store.Store
+	)
+	wg.Go(func() { pfErr = r.preflight(pctx) })
 	if !r.resuming {
-		st, err := store.Open(ctx, req.Store)
-		if err != nil {
-			return nil, err
-		}
+		wg.Go(func() { st, stErr = store.Open(ctx, req.Store) })
+	}
+	planErr := r.plan(ctx)
+	if planErr != nil {
+		cancel()
+	}
+	wg.Wait()
+	if st != nil {
 		r.st = st
+		defer func() {
+			if err != nil {
+				st.Close()
+			}
+		}()
+	}
+	switch {
+	case planErr != nil:
+		return nil, planErr
+	case pfErr != nil:
+		return nil, pfErr
+	case stErr != nil:
+		return nil, stErr
 	}
 	return r, nil
 }

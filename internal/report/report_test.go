@@ -197,7 +197,7 @@ func TestWriteSummaryFrameworks(t *testing.T) {
 
 // results.json is one JSON document: the same value whatever its layout.
 func TestWriteJSONIsJSON(t *testing.T) {
-	for _, n := range []int{0, 1, 3} {
+	for _, n := range []int{0, 1, 3, 1100} {
 		var cases []redteam.Case
 		for i := range n {
 			c := testCase(fmt.Sprintf("p%d", i), i, judge.Pass)

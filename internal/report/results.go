@@ -7,10 +7,13 @@ package report
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/redteam"
@@ -94,16 +97,34 @@ func WriteJSON(w io.Writer, r Results) error {
 		return err
 	}
 	bw.WriteString(`  "cases": [`)
-	for i := range r.Cases {
-		b, err := json.Marshal(r.Cases[i])
-		if err != nil {
+	// Cases are encoded a chunk at a time on every CPU, and written in
+	// order: a large run's results are written when it ends, with nothing
+	// else to do.
+	const chunk = 512
+	enc := make([][]byte, min(chunk, len(r.Cases)))
+	for lo := 0; lo < len(r.Cases); lo += chunk {
+		n := min(chunk, len(r.Cases)-lo)
+		errs := make([]error, n)
+		workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < n; i += workers {
+					enc[i], errs[i] = json.Marshal(r.Cases[lo+i])
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return err
 		}
-		if i > 0 {
-			bw.WriteByte(',')
+		for i, b := range enc[:n] {
+			if lo+i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			bw.Write(b)
 		}
-		bw.WriteString("\n    ")
-		bw.Write(b)
 	}
 	if len(r.Cases) > 0 {
 		bw.WriteString("\n  ")
