@@ -156,6 +156,7 @@ func FindFramework(frameworks []catalog.Framework, id string) (catalog.Framework
 	if frameworks == nil {
 		frameworks = catalog.Frameworks()
 	}
+	id = strings.TrimSpace(id)
 	ids := make([]string, len(frameworks))
 	for i, f := range frameworks {
 		if f.ID == id {

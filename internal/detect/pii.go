@@ -316,27 +316,6 @@ func lowerASCII(dst []byte, s string) []byte {
 	return dst
 }
 
-// containsWord reports whether any of words occurs in the lower-cased
-// window w, not glued to a letter on either side.
-func containsWord(w string, words []string) bool {
-	for _, word := range words {
-		for off := 0; off < len(w); {
-			i := strings.Index(w[off:], word)
-			if i < 0 {
-				break
-			}
-			i += off
-			j := i + len(word)
-			if (i == 0 || !isLetterByte(w[i-1]) || !isLetterByte(word[0])) &&
-				(j == len(w) || !isLetterByte(w[j]) || !isLetterByte(word[len(word)-1])) {
-				return true
-			}
-			off = i + 1
-		}
-	}
-	return false
-}
-
 // hasAdjacentWord reports whether the lower-cased window, without trailing
 // spaces and punctuation, ends with one of words (lower case, without
 // trailing punctuation) on a word boundary.
@@ -357,15 +336,4 @@ func hasAdjacentWord(w string, words []string) bool {
 // "Müllerstraße").
 func isLetterByte(b byte) bool {
 	return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b >= 0x80
-}
-
-// countDigits returns the number of ASCII digits in s.
-func countDigits(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if isDigit(s[i]) {
-			n++
-		}
-	}
-	return n
 }

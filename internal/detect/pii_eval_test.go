@@ -232,3 +232,24 @@ func TestPIIEvalPresidio(t *testing.T) {
 		})
 	}
 }
+
+// containsWord reports whether any of words occurs in the lower-cased
+// window w, not glued to a letter on either side.
+func containsWord(w string, words []string) bool {
+	for _, word := range words {
+		for off := 0; off < len(w); {
+			i := strings.Index(w[off:], word)
+			if i < 0 {
+				break
+			}
+			i += off
+			j := i + len(word)
+			if (i == 0 || !isLetterByte(w[i-1]) || !isLetterByte(word[0])) &&
+				(j == len(w) || !isLetterByte(w[j]) || !isLetterByte(word[len(word)-1])) {
+				return true
+			}
+			off = i + 1
+		}
+	}
+	return false
+}

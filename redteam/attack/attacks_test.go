@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/redoubt-sec/redoubt/internal/codec"
 )
 
@@ -37,7 +38,7 @@ var payloadChecks = map[string]func(want, out string) error{
 		if !ok {
 			return errors.New("no ROT13 frame matches")
 		}
-		return equal(want, ROT13(got))
+		return equal(want, codec.ROT13(got))
 	},
 	"leetspeak": func(want, out string) error { return checkSubstitution(want, out, leetMap) },
 	"homoglyph": func(want, out string) error { return checkSubstitution(want, out, homoglyphs) },
@@ -50,7 +51,7 @@ var payloadChecks = map[string]func(want, out string) error{
 	},
 	"zero_width": checkZeroWidth,
 	"tag_smuggling": func(want, out string) error {
-		vis, hid := DecodeTags(out)
+		vis, hid := codec.DecodeTags(out)
 		if !slices.Contains(tagCovers, vis) {
 			return fmt.Errorf("visible text %q is not a cover question", vis)
 		}

@@ -41,7 +41,7 @@ var rot13Frames = []frame{
 
 // rot13Attack encodes the prompt with ROT13.
 func rot13Attack(prompt string, r *rand.Rand) string {
-	return pick(r, rot13Frames).wrap(ROT13(prompt))
+	return pick(r, rot13Frames).wrap(codec.ROT13(prompt))
 }
 
 // leetMap holds the letter-to-digit swaps of leetspeak.
@@ -276,5 +276,5 @@ var tagLeads = []string{
 // human reviewer and many moderation tools see only the question; models
 // whose tokenizers keep tag characters can read the hidden instruction.
 func tagSmuggling(prompt string, r *rand.Rand) string {
-	return pick(r, tagCovers) + EncodeTags(pick(r, tagLeads)+prompt)
+	return pick(r, tagCovers) + codec.EncodeTags(pick(r, tagLeads)+prompt)
 }

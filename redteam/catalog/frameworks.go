@@ -40,7 +40,7 @@ var embeddedFrameworks embed.FS
 var frameworkOrder = []string{"owasp-llm-2025", "owasp-agentic-2026", "nist-ai-rmf", "mitre-atlas", "eu-ai-act"}
 
 // parsedFrameworks parses the embedded frameworks once. The result is never
-// handed out: Frameworks and FrameworkByID return copies.
+// handed out: Frameworks returns copies.
 var parsedFrameworks = sync.OnceValue(func() []Framework {
 	fws, err := parseFrameworkFS(embeddedFrameworks, frameworkPattern, func(name string) string { return embeddedPrefix + name })
 	if err != nil {
@@ -62,37 +62,6 @@ func Frameworks() []Framework {
 		out[i] = cloneFramework(f)
 	}
 	return out
-}
-
-// FrameworkIDs returns the IDs of Frameworks, in the same order.
-func FrameworkIDs() []string {
-	fws := parsedFrameworks()
-	ids := make([]string, len(fws))
-	for i, f := range fws {
-		ids[i] = f.ID
-	}
-	return ids
-}
-
-// FrameworkByID returns a copy of the built-in framework with the given ID.
-// LookupFramework does the same with an error that suggests a near name.
-func FrameworkByID(id string) (Framework, bool) {
-	for _, f := range parsedFrameworks() {
-		if f.ID == id {
-			return cloneFramework(f), true
-		}
-	}
-	return Framework{}, false
-}
-
-// LookupFramework is FrameworkByID for names typed by a user: an unknown ID
-// is an error that suggests the nearest known one ("owasp-llm" -> did you
-// mean "owasp-llm-2025"?) or lists them all.
-func LookupFramework(id string) (Framework, error) {
-	if f, ok := FrameworkByID(strings.TrimSpace(id)); ok {
-		return f, nil
-	}
-	return Framework{}, fmt.Errorf("unknown framework %q%s", id, suggest.HintOrList(id, FrameworkIDs()))
 }
 
 // FrameworksFor returns the framework categories that test a vulnerability
@@ -137,7 +106,7 @@ func selects(selectors []string, vuln, typ string) bool {
 }
 
 // ValidateFramework checks f against the catalog and the attacks there are:
-// the framework is well formed (as ParseFramework requires), every
+// the framework is well formed (as parseFramework requires), every
 // vulnerability selector of every category resolves in c, every attack is
 // one of attackIDs (usually attack.IDs()), and every weight is between 1 and
 // MaxAttackWeight. All problems are reported at once; unknown names come
@@ -173,19 +142,13 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// ParseFramework decodes and checks one framework in YAML. source names the
+// parseFramework decodes and checks one framework in YAML, and returns the
+// line of its id, for messages about files that clash. source names the
 // input in messages ("source:line: ..."). Decoding is strict like Parse:
 // unknown and duplicate keys, wrong shapes, aliases, missing fields, bad or
 // repeated IDs, empty categories and weights out of range are errors, all
 // reported at once. Whether the selectors and attacks exist is a question
 // for Catalog.ValidateFramework, which knows the catalog and the attacks.
-func ParseFramework(data []byte, source string) (Framework, error) {
-	f, _, err := parseFramework(data, source)
-	return f, err
-}
-
-// parseFramework is ParseFramework that also returns the line of the
-// framework's id, for messages about files that clash.
 func parseFramework(data []byte, source string) (Framework, int, error) {
 	root, err := decodeNode(data, source, "framework")
 	if err != nil {
@@ -279,7 +242,7 @@ var kebabCase = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 var categoryID = regexp.MustCompile(`^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$`)
 
 // validateFramework applies the rules that do not need the catalog. fp,
-// when known, gives lines (ParseFramework); without it errors carry none.
+// when known, gives lines (parseFramework); without it errors carry none.
 func validateFramework(f *Framework, source string, fp *fwPos) []error {
 	var errs []error
 	errorf := func(line int, format string, args ...any) {

@@ -157,7 +157,7 @@ const embeddedPrefix = "redteam/catalog/"
 // embeddedPattern selects the built-in catalog files inside embeddedData.
 const embeddedPattern = "data/*.yaml"
 
-// CoreFile is the base name of the catalog file that ParseFS loads before
+// CoreFile is the base name of the catalog file that parseFS loads before
 // all others. The built-in core.yaml holds the original vulnerabilities;
 // loading it first keeps their order, and with it the order of plans and
 // reports, stable when files are added.
@@ -186,17 +186,6 @@ var parsedDefault = sync.OnceValue(func() *Catalog {
 // caller may change it freely.
 func Default() *Catalog { return parsedDefault().clone() }
 
-// ParseFS reads the catalog files in fsys that match pattern (as fs.Glob
-// does, e.g. "*.yaml") and merges them into one catalog: the file named
-// CoreFile first, then the others in name order. Each file is checked as
-// Parse checks it, with errors named "path:line" by the file's path in fsys;
-// on top of that, a vulnerability ID or a seed prompt that appears in two
-// files is an error naming both places. All problems in all files are
-// reported at once.
-func ParseFS(fsys fs.FS, pattern string) (*Catalog, error) {
-	return parseFS(fsys, pattern, func(name string) string { return name })
-}
-
 // parsedFile is one catalog file as parseFS read it: the catalog and where
 // each part of it was, for the checks across files.
 type parsedFile struct {
@@ -205,7 +194,13 @@ type parsedFile struct {
 	pos    []vulnPos
 }
 
-// parseFS is ParseFS with a function that names a file in messages.
+// parseFS reads the catalog files in fsys that match pattern (as fs.Glob
+// does, e.g. "*.yaml") and merges them into one catalog: the file named
+// CoreFile first, then the others in name order. Each file is checked as
+// Parse checks it, with errors naming each file as sourceOf says; on top
+// of that, a vulnerability ID or a seed prompt that appears in two files is
+// an error naming both places. All problems in all files are reported at
+// once.
 func parseFS(fsys fs.FS, pattern string, sourceOf func(string) string) (*Catalog, error) {
 	names, err := fs.Glob(fsys, pattern)
 	if err != nil {
@@ -338,7 +333,7 @@ func Parse(data []byte, source string) (*Catalog, error) {
 }
 
 // parse is Parse that also returns where each vulnerability was in the
-// input, for the checks across files of ParseFS.
+// input, for the checks across files of parseFS.
 func parse(data []byte, source string) (*Catalog, []vulnPos, error) {
 	root, err := decodeNode(data, source, "catalog")
 	if err != nil {

@@ -469,9 +469,9 @@ func TestParseFSOrder(t *testing.T) {
 		"cat/a.yaml":    {Data: []byte("vulnerabilities:\n" + third)},
 		"cat/notes.txt": {Data: []byte("not a catalog")},
 	}
-	c, err := ParseFS(fsys, "cat/*.yaml")
+	c, err := parseFS(fsys, "cat/*.yaml", func(n string) string { return n })
 	if err != nil {
-		t.Fatalf("ParseFS: %v", err)
+		t.Fatalf("parseFS: %v", err)
 	}
 	// core.yaml first, then the others by name; other files are ignored.
 	if diff := cmp.Diff([]string{"demo_vuln", "third_vuln", "other_vuln"}, c.ids()); diff != "" {
@@ -536,12 +536,12 @@ func TestParseFSErrors(t *testing.T) {
 			if pattern == "" {
 				pattern = "*.yaml"
 			}
-			c, err := ParseFS(tt.files(t), pattern)
+			c, err := parseFS(tt.files(t), pattern, func(n string) string { return n })
 			if err == nil {
-				t.Fatalf("ParseFS succeeded with %d vulnerabilities, want errors %q", len(c.Vulnerabilities), tt.want)
+				t.Fatalf("parseFS succeeded with %d vulnerabilities, want errors %q", len(c.Vulnerabilities), tt.want)
 			}
 			if c != nil {
-				t.Error("ParseFS returned a catalog along with an error")
+				t.Error("parseFS returned a catalog along with an error")
 			}
 			if diff := cmp.Diff(tt.want, strings.Split(err.Error(), "\n")); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
@@ -862,7 +862,7 @@ func FuzzParse(f *testing.F) {
 
 func BenchmarkParseEmbedded(b *testing.B) {
 	for b.Loop() {
-		if _, err := ParseFS(embeddedData, embeddedPattern); err != nil {
+		if _, err := parseFS(embeddedData, embeddedPattern, func(n string) string { return n }); err != nil {
 			b.Fatal(err)
 		}
 	}
