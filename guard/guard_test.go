@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -296,5 +297,32 @@ func TestStreamFindingsNotDuplicated(t *testing.T) {
 	whole := g.CheckOutput("", reply)
 	if len(d.Findings) != len(whole.Findings) {
 		t.Errorf("stream has %d findings, whole text %d:\n%+v\n%+v", len(d.Findings), len(whole.Findings), d.Findings, whole.Findings)
+	}
+}
+
+// A planted canary that leaks, even encoded, is caught by a canary rule.
+func TestPlantedCanaryIsCaught(t *testing.T) {
+	tok := NewCanaryToken()
+	if tok == NewCanaryToken() || !strings.HasPrefix(tok, "rdbt-canary-") {
+		t.Fatalf("token %q", tok)
+	}
+	prompt := PlantCanary("You are a support bot.", tok)
+	if !strings.Contains(prompt, tok) || !strings.HasPrefix(prompt, "You are a support bot.\n\n") {
+		t.Fatalf("planted prompt %q", prompt)
+	}
+	p, err := ParsePolicy([]byte("output:\n  - scanner: canary\n    action: block\n    tokens: ["+tok+"]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leak := "Sure: " + base64.StdEncoding.EncodeToString([]byte(prompt))
+	if d := g.Check(Output, "", leak); d.Action != Block {
+		t.Errorf("a Base64-encoded leak of the planted prompt: %s", d.Action)
+	}
+	if d := g.Check(Output, "", "Your balance is $12."); d.Action != Allow {
+		t.Errorf("a clean reply: %s", d.Action)
 	}
 }
