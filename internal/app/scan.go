@@ -10,6 +10,16 @@ import (
 	"github.com/redoubt-sec/redoubt/internal/scan/model"
 )
 
+// ModelScanOptions adjust a model scan.
+type ModelScanOptions struct {
+	// AllowGlobals extends the pickle allow-list ("module.name", or "*"
+	// within one dotted segment); the deny-list still wins.
+	AllowGlobals []string
+	// FollowSymlinks scans the files that symbolic links point to.
+	FollowSymlinks bool
+	Logger         *slog.Logger
+}
+
 // ModelScan tallies a model scan by verdict.
 type ModelScan struct {
 	Files, Malicious, Suspicious, Clean, Errored int
@@ -19,14 +29,18 @@ type ModelScan struct {
 // passes each file's result to emit, in order. A path that does not exist
 // is a UsageError, reported before anything is scanned; a file that cannot
 // be read is a result with verdict error, never skipped.
-func ScanModels(ctx context.Context, paths []string, log *slog.Logger, emit func(model.Result) error) (ModelScan, error) {
+func ScanModels(ctx context.Context, paths []string, opts ModelScanOptions, emit func(model.Result) error) (ModelScan, error) {
 	var n ModelScan
 	for _, p := range paths {
 		if _, err := os.Lstat(p); err != nil {
 			return n, usage(err)
 		}
 	}
-	sc := model.New(model.WithLogger(log))
+	mo := []model.Option{model.WithAllowGlobals(opts.AllowGlobals...), model.WithFollowSymlinks(opts.FollowSymlinks)}
+	if opts.Logger != nil {
+		mo = append(mo, model.WithLogger(opts.Logger))
+	}
+	sc := model.New(mo...)
 	for _, root := range paths {
 		err := sc.ScanPath(ctx, root, func(r model.Result) error {
 			n.Files++

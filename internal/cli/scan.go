@@ -34,6 +34,8 @@ func newScanModelCmd(e *env) *cobra.Command {
 		format   string
 		manifest string
 		verify   string
+		allow    []string
+		follow   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "model PATH...",
@@ -71,7 +73,8 @@ reports every file that changed, appeared or disappeared since (exit 1 if any).`
 			w := bufio.NewWriter(e.stdout)
 			defer w.Flush()
 			enc := json.NewEncoder(w)
-			n, err := app.ScanModels(ctx, args, e.log, func(r model.Result) error {
+			opts := app.ModelScanOptions{AllowGlobals: allow, FollowSymlinks: follow, Logger: e.log}
+			n, err := app.ScanModels(ctx, args, opts, func(r model.Result) error {
 				if format == "text" {
 					return writeModelText(w, r)
 				}
@@ -93,6 +96,8 @@ reports every file that changed, appeared or disappeared since (exit 1 if any).`
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "jsonl", "output: jsonl (one JSON object per file) or text")
+	cmd.Flags().StringSliceVar(&allow, "allow-global", nil, "also allow these pickle globals (module.name, * within one segment), for a project's own classes; the deny-list still wins")
+	cmd.Flags().BoolVar(&follow, "follow-symlinks", false, "scan the files symbolic links point to (links to directories are never followed)")
 	cmd.Flags().StringVar(&manifest, "manifest", "", "write a SHA-256 manifest of the directory to FILE")
 	cmd.Flags().StringVar(&verify, "verify", "", "verify the directory against the manifest FILE")
 	return cmd
