@@ -37,7 +37,7 @@ func sampleCases() []redteam.Case {
 }
 
 // TestResultsContract pins the results.json shape that scripts rely on
-// (DESIGN.md): run, summary.by_vulnerability, summary.by_attack, and cases
+// (docs/results.md): run, summary.by_vulnerability, summary.by_attack, and cases
 // with id, vulnerability, type, attack, turns[role, content] and
 // verdict{outcome, reason, evidence}.
 func TestResultsContract(t *testing.T) {
