@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -88,32 +87,17 @@ func (t *transport) postStream(ctx context.Context, rawURL string, header http.H
 	header = header.Clone()
 	header.Set("Accept", "text/event-stream")
 	safeURL := t.redact(rawURL)
-	for attempt := 0; ; attempt++ {
-		reply, received, err := t.streamAttempt(ctx, safeURL, rawURL, header, payload, codec, onDelta)
-		if err == nil {
-			t.addUsage(reply.Usage)
-			t.redactReply(&reply)
-			return reply, nil
-		}
-		// Once the body has begun, the request is done with, whatever
-		// the error says (even one from onDelta that looks transient).
-		wait, ok := time.Duration(0), false
-		if !received {
-			wait, ok = t.retryWait(ctx, attempt, err)
-		}
-		if !ok {
-			if attempt > 0 {
-				return Reply{}, fmt.Errorf("after %d attempts: %w", attempt+1, err)
-			}
-			return Reply{}, err
-		}
-		t.logger.LogAttrs(ctx, slog.LevelDebug, "retrying request",
-			slog.String("target", t.target), slog.String("url", safeURL),
-			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
-		if serr := t.sleep(ctx, wait); serr != nil {
-			return Reply{}, fmt.Errorf("stopped waiting to retry: %w (last error: %v)", serr, err)
-		}
+	// Once the body has begun, the request is done with, whatever the
+	// error says (even one from onDelta that looks transient).
+	reply, err := retry(ctx, t, safeURL, func() (Reply, bool, error) {
+		return t.streamAttempt(ctx, safeURL, rawURL, header, payload, codec, onDelta)
+	})
+	if err != nil {
+		return Reply{}, err
 	}
+	t.addUsage(reply.Usage)
+	t.redactReply(&reply)
+	return reply, nil
 }
 
 // streamAttempt makes one streamed request, holding a slot for the whole

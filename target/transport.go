@@ -273,17 +273,31 @@ func (t *transport) usage() Usage {
 // re-read. The result's body is complete; non-2xx statuses are *HTTPError.
 func (t *transport) do(ctx context.Context, method, rawURL string, newReq func(context.Context) (*http.Request, error)) (response, error) {
 	safeURL := t.redact(rawURL)
-	for attempt := 0; ; attempt++ {
+	return retry(ctx, t, safeURL, func() (response, bool, error) {
 		res, err := t.attempt(ctx, method, safeURL, newReq)
+		return res, false, err
+	})
+}
+
+// retry calls try until it succeeds, fails in a way not worth retrying,
+// or the retries are spent, waiting between attempts as retryWait says.
+// try reports final when its error must not be retried whatever it is (a
+// streamed reply that had begun). The one retry loop of every request.
+func retry[T any](ctx context.Context, t *transport, safeURL string, try func() (v T, final bool, err error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, final, err := try()
 		if err == nil {
-			return res, nil
+			return v, nil
 		}
-		wait, ok := t.retryWait(ctx, attempt, err)
+		wait, ok := time.Duration(0), false
+		if !final {
+			wait, ok = t.retryWait(ctx, attempt, err)
+		}
 		if !ok {
 			if attempt > 0 {
-				return response{}, fmt.Errorf("after %d attempts: %w", attempt+1, err)
+				return v, fmt.Errorf("after %d attempts: %w", attempt+1, err)
 			}
-			return response{}, err
+			return v, err
 		}
 		// Debug, not warn: a target that is down makes every worker retry
 		// at once; the run's breaker and summary say what matters.
@@ -291,7 +305,7 @@ func (t *transport) do(ctx context.Context, method, rawURL string, newReq func(c
 			slog.String("target", t.target), slog.String("url", safeURL),
 			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", err.Error()))
 		if serr := t.sleep(ctx, wait); serr != nil {
-			return response{}, fmt.Errorf("stopped waiting to retry: %w (last error: %v)", serr, err)
+			return v, fmt.Errorf("stopped waiting to retry: %w (last error: %v)", serr, err)
 		}
 	}
 }
