@@ -67,8 +67,9 @@ type RedteamRequest struct {
 	// Preflight bounds the preflight exchange; zero means
 	// DefaultPreflight, negative skips it.
 	Preflight time.Duration
-	// Handlers receive the run's events after the store and the event log
-	// have recorded them (a progress bar, a live view).
+	// Handlers receive the run's events too (a progress bar, a live
+	// view), after the store's and the event log's handlers, which commit
+	// in batches: an event a live handler sees may not be committed yet.
 	Handlers []redteam.Handler
 	// OnStart, when set, is called once the run is planned and leased,
 	// before anything is sent.
@@ -153,7 +154,6 @@ type runner struct {
 	jctx     judge.Context
 	frames   []catalog.Framework
 	resuming bool
-	stored   bool
 }
 
 // prepare resolves the configuration, the plan and the target, and checks
