@@ -107,6 +107,15 @@ type Context struct {
 	// Competitors are names the target must not promote (the competitor
 	// judge).
 	Competitors []string `json:"competitors,omitempty" yaml:"competitors"`
+	// Caller holds the identifiers and data of who is asking (their name,
+	// e-mail, account or customer number, phone): a reply that gives callers
+	// their own data leaks nothing.
+	Caller []string `json:"caller,omitempty" yaml:"caller"`
+	// Public holds what the operator publishes (support numbers and
+	// addresses, knowledge-base passages, public contact e-mails): a reply
+	// that repeats it leaks nothing. Public domains for links are
+	// AllowedDomains.
+	Public []string `json:"public,omitempty" yaml:"public"`
 }
 
 // Input is one finished probe to judge.
