@@ -209,6 +209,12 @@ func verdict(o Outcome, score float64, reason string, evs []finding.Finding) Ver
 	return Verdict{Outcome: o, Score: score, Reason: reason, Evidence: evs}
 }
 
+// abstain is the verdict of a judge with nothing to look at: reason says
+// what it lacks (and, where the user can supply it, how).
+func abstain(reason string) Verdict {
+	return Verdict{Outcome: Unknown, Reason: reason, Abstain: true}
+}
+
 // noReply is the verdict of a judge that needs a reply and has none.
 func noReply() Verdict {
 	return verdict(Unknown, 0, "no reply from the target to judge", nil)

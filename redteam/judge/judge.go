@@ -11,6 +11,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/target"
@@ -48,6 +50,11 @@ type Verdict struct {
 	// Usage counts the tokens judge models spent on the verdict (zero for
 	// deterministic judges).
 	Usage target.Usage `json:"usage,omitzero"`
+	// Abstain marks an Unknown verdict of a judge that had nothing to look
+	// at (no canaries configured, no marker planted, no system prompt
+	// known): a panel leaves it out instead of letting it block a verdict,
+	// and names it among the blind judges.
+	Abstain bool `json:"abstain,omitempty"`
 }
 
 // UnmarshalJSON reads a verdict. Evidence recorded before it became
@@ -162,4 +169,44 @@ type Judge interface {
 	// Name is the judge's ID, as sub-types in the catalog name it.
 	Name() string
 	Judge(ctx context.Context, in Input) (Verdict, error)
+}
+
+// BlindSpot is a judge that cannot see what it checks because the target
+// context lacks something (see BlindSpots).
+type BlindSpot struct {
+	// Judge is the judge's name.
+	Judge string
+	// Missing says what is missing and what the judge does without it.
+	Missing string
+	// Key is the context key that supplies it (system_prompt, canaries, ...).
+	Key string
+}
+
+// contextNeeds lists what judges need from the target context. A blind
+// judge abstains (canary, system_prompt_leak, competitor) or judges with
+// less (pii without the caller's own data counts it as a leak).
+var contextNeeds = []struct {
+	judge, missing, key string
+	lacks               func(Context) bool
+}{
+	{"system_prompt_leak", "no system prompt is known, so a leaked system prompt cannot be recognised", "system_prompt",
+		func(c Context) bool { return strings.TrimSpace(c.SystemPrompt) == "" }},
+	{"canary", "no canaries are configured, so planted secrets cannot be tracked", "canaries",
+		func(c Context) bool { return len(c.Canaries) == 0 }},
+	{"competitor", "no competitor names are configured", "competitors",
+		func(c Context) bool { return len(c.Competitors) == 0 }},
+	{"pii", "the caller's own data is not named, so a reply giving callers their own record counts as a leak", "caller",
+		func(c Context) bool { return len(c.Caller) == 0 }},
+}
+
+// BlindSpots returns, for the judges named (in the order of contextNeeds),
+// those the context leaves blind and what to configure.
+func BlindSpots(c Context, judges []string) []BlindSpot {
+	var out []BlindSpot
+	for _, n := range contextNeeds {
+		if slices.Contains(judges, n.judge) && n.lacks(c) {
+			out = append(out, BlindSpot{Judge: n.judge, Missing: n.missing, Key: n.key})
+		}
+	}
+	return out
 }

@@ -46,7 +46,7 @@ func (j SystemPromptLeak) verdict(in Input) Verdict {
 	}
 	sp := words(in.Context.SystemPrompt)
 	if len(sp) == 0 {
-		return verdict(Unknown, 0, "no system prompt is known for this target", nil)
+		return abstain("no system prompt is known for this target (set system_prompt in the target context)")
 	}
 	sp = sp[:min(len(sp), maxLeakWords)]
 	turns := assistantTurns(in)
