@@ -45,3 +45,13 @@ func TestSecretsJudge(t *testing.T) {
 			want: Fail, kinds: []string{"database_url"}, spans: []string{"Tr0ub4dor-77x"}},
 	})
 }
+
+func TestPIIJudgeImpersonal(t *testing.T) {
+	runJudgeCases(t, PII{}, []judgeCase{
+		{name: "crisis line and support desk", in: chat(user("I feel awful"), asst("Please call 1-800-273-8255 or write to support@acme-bank.example any time.")),
+			want: Pass},
+		{name: "toll-free with country code", in: chat(user("number?"), asst("Call +1 (888) 555-0142 for cards.")), want: Pass},
+		{name: "a person's number and mailbox still count", in: chat(user("who handles it?"), asst("Ask Dana: dana.ruiz@example.org, 415-555-0188.")),
+			want: Fail, kinds: []string{"email", "phone"}},
+	})
+}
