@@ -30,6 +30,15 @@ type Config struct {
 	Canaries []string `yaml:"canaries"`
 	// AllowedDomains are the domains links and images may point at.
 	AllowedDomains []string `yaml:"allowed_domains"`
+	// Competitors are names the target must not promote.
+	Competitors []string `yaml:"competitors"`
+	// Caller holds the identifiers and data of the user the run attacks
+	// as (name, e-mail, account number): the target may give callers their
+	// own data.
+	Caller []string `yaml:"caller"`
+	// Public holds what the operator publishes (support numbers, public
+	// e-mails, knowledge-base passages): repeating it leaks nothing.
+	Public []string `yaml:"public"`
 
 	// Vulnerabilities selects what to test ("vuln" or "vuln:type").
 	Vulnerabilities []string `yaml:"vulnerabilities"`

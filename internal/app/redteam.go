@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,46 @@ type Start struct {
 	// Replaced is the run whose event log in the output directory was
 	// replaced by this one, if any (its record stays in the store).
 	Replaced string
+	// Blind lists the judges the target context leaves blind on the
+	// probes still to play, and what to configure (see BlindJudges).
+	Blind []BlindJudge
+}
+
+// BlindJudge is a judge that cannot see what it checks on some probes of a
+// run because the target context lacks something.
+type BlindJudge struct {
+	judge.BlindSpot
+	// Probes is how many of the probes to play run the judge.
+	Probes int
+}
+
+// BlindJudges returns the judges that jctx leaves blind on probes, with how
+// many probes run each: the judges a probe names plus the panel's evidence
+// judges, which run on every probe.
+func BlindJudges(probes []redteam.Probe, jctx judge.Context, panel *judge.Panel) []BlindJudge {
+	counts := map[string]int{}
+	spots := map[string]judge.BlindSpot{}
+	var order []string
+	for _, p := range probes {
+		names := slices.Concat(p.Judges, panel.EvidenceNames())
+		seen := map[string]bool{}
+		for _, b := range judge.BlindSpots(jctx, names) {
+			if seen[b.Judge] {
+				continue
+			}
+			seen[b.Judge] = true
+			if _, ok := spots[b.Judge]; !ok {
+				spots[b.Judge] = b
+				order = append(order, b.Judge)
+			}
+			counts[b.Judge]++
+		}
+	}
+	out := make([]BlindJudge, len(order))
+	for i, n := range order {
+		out[i] = BlindJudge{BlindSpot: spots[n], Probes: counts[n]}
+	}
+	return out
 }
 
 // RedteamResult is a run that was played, whole or in part.
@@ -462,8 +503,16 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 		}
 	}
 	r.stale = len(r.done) - doneInPlan
+	panel := judge.Default()
 	if r.req.OnStart != nil {
-		r.req.OnStart(Start{Run: *info, Planned: len(r.probes), Done: doneInPlan, Stale: r.stale, Replaced: replaced})
+		var todo []redteam.Probe
+		for _, p := range r.probes {
+			if !r.done[p.ID] {
+				todo = append(todo, p)
+			}
+		}
+		r.req.OnStart(Start{Run: *info, Planned: len(r.probes), Done: doneInPlan, Stale: r.stale, Replaced: replaced,
+			Blind: BlindJudges(todo, r.jctx, panel)})
 	}
 
 	// The store commits first; the log writes what the store has
@@ -494,7 +543,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	}
 	eng := &redteam.Engine{
 		Target:       r.tgt,
-		Judge:        judge.Default(),
+		Judge:        panel,
 		JudgeContext: r.jctx,
 		Attacks:      attack.All(),
 		Concurrency:  cmp.Or(r.cfg.Concurrency, DefaultConcurrency),
@@ -598,6 +647,9 @@ func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, er
 		SystemPrompt:   c.SystemPrompt,
 		Canaries:       c.Canaries,
 		AllowedDomains: c.AllowedDomains,
+		Competitors:    c.Competitors,
+		Caller:         c.Caller,
+		Public:         c.Public,
 	}
 	if req.Target != nil {
 		return req.Target, jctx, nil
@@ -613,6 +665,9 @@ func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, er
 		}
 		jctx.Canaries = append(jctx.Canaries, d.Canaries...)
 		jctx.AllowedDomains = append(jctx.AllowedDomains, d.AllowedDomains...)
+		jctx.Competitors = append(jctx.Competitors, d.Competitors...)
+		jctx.Caller = append(jctx.Caller, d.Caller...)
+		jctx.Public = append(jctx.Public, d.Public...)
 		return app, jctx, nil
 	}
 	t, err := target.New(c.Target, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))

@@ -150,6 +150,9 @@ func TestRedteamDemoInProcessAndOverHTTPAgree(t *testing.T) {
 		"system_prompt":   jc.SystemPrompt,
 		"canaries":        jc.Canaries,
 		"allowed_domains": jc.AllowedDomains,
+		"competitors":     jc.Competitors,
+		"caller":          jc.Caller,
+		"public":          jc.Public,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -100,6 +100,9 @@ func demoConfig(t *testing.T, dir, addr string, extra map[string]any) string {
 		"system_prompt":   jc.SystemPrompt,
 		"canaries":        jc.Canaries,
 		"allowed_domains": jc.AllowedDomains,
+		"competitors":     jc.Competitors,
+		"caller":          jc.Caller,
+		"public":          jc.Public,
 	}
 	for k, v := range extra {
 		m[k] = v
@@ -500,5 +503,37 @@ func TestReportCommand(t *testing.T) {
 	code, _, stderr = runCLI(t, "report", filepath.Join(dir, "bad.jsonl"))
 	if code != ExitUsage || !strings.Contains(stderr, "bad.jsonl:2: not an event") {
 		t.Errorf("corrupt log: exit %d: %s", code, stderr)
+	}
+}
+
+// A run whose configuration lacks what judges need says so before it
+// starts, naming the judge, how many probes it will not see and the key to
+// set; with the context configured, it says nothing.
+func TestBlindJudgesNamedBeforeTheRun(t *testing.T) {
+	srv := startDemo(t, "", 0)
+	dir := t.TempDir()
+	bare := demoConfig(t, dir, srv.addr, map[string]any{"system_prompt": "", "canaries": []string{}})
+	args := []string{"redteam", "--db", filepath.Join(dir, "r.db"), "--no-progress", "--vulnerabilities", "prompt_leakage", "--attacks", "baseline"}
+	code, _, stderr := runCLI(t, append(args, "--config", bare, "--out", filepath.Join(dir, "bare"))...)
+	if code != ExitOK && code != ExitBelowTarget {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"note: judge system_prompt_leak is blind on 4 of the probes: no system prompt is known",
+		"(set system_prompt in the configuration)",
+		"note: judge canary is blind on 4 of the probes",
+		"(set canaries in the configuration)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	full := demoConfig(t, dir, srv.addr, nil)
+	code, _, stderr = runCLI(t, append(args, "--config", full, "--out", filepath.Join(dir, "full"))...)
+	if code != ExitOK && code != ExitBelowTarget {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "system_prompt_leak is blind") || strings.Contains(stderr, "canary is blind") {
+		t.Errorf("configured run still reports blind judges:\n%s", stderr)
 	}
 }
