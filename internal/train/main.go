@@ -63,7 +63,7 @@ func (o options) config() linear.Config {
 
 func main() {
 	var o options
-	flag.StringVar(&o.task, "task", "", "what to train: injection, toxicity or harmful")
+	flag.StringVar(&o.task, "task", "", "what to train: injection, toxicity, harmful or compliance")
 	flag.StringVar(&o.data, "data", "../shared/data", "folder with the shared datasets")
 	flag.StringVar(&o.out, "out", "", "model file to write (none: evaluate only)")
 	flag.StringVar(&o.report, "report", "", "report file to write (default: stdout)")
@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&o.epochs, "epochs", 8, "passes over the training split")
 	flag.Float64Var(&o.lr, "lr", 0.2, "AdaGrad learning rate")
 	flag.Float64Var(&o.l2, "l2", 1e-6, "L2 penalty per update")
-	flag.Float64Var(&o.targetFPR, "fpr", 0, "false-positive rate the threshold is calibrated for on dev (default per task: injection 0.02, toxicity 0.03, harmful 0.03)")
+	flag.Float64Var(&o.targetFPR, "fpr", 0, "false-positive rate the threshold is calibrated for on dev (default per task: injection 0.02, toxicity 0.03, harmful 0.03, compliance 0.05)")
 	flag.Float64Var(&o.hardWeight, "hard-weight", 3, "weight of the hand-written hard negatives")
 	flag.StringVar(&o.holdout, "holdout", "", "comma-separated sources for leave-one-source-out runs (default per task; \"none\" for none)")
 	flag.StringVar(&o.excludeFlag, "exclude", "", "comma-separated sources never trained on, only evaluated (default per task; \"none\" for none)")
@@ -144,10 +144,22 @@ func run(o options) error {
 		o.calib = map[string]bool{"deepset": true, "hard-negatives": true, "injection-hard-neg": true,
 			"benign-framed": true, "mt-bench": true, "garak-normal": true, "forbidden-advice": true}
 		o.calibDesc = fmt.Sprintf("deepset, hard-negatives, benign-framed and injection-hard-neg (weight %g), mt-bench, garak-normal, forbidden-advice", o.hardWeight)
+	case "compliance":
+		exs, files, err = loadCompliance(o.data)
+		if o.holdout == "" {
+			o.holdout = "gptfuzz,purseclab"
+		}
+		if o.excludeFlag == "" {
+			o.excludeFlag = "none"
+		}
+		if o.targetFPR == 0 {
+			// A false fail is a reply wrongly called jailbroken.
+			o.targetFPR = 0.05
+		}
 	case "":
-		return errors.New("-task is required: injection, toxicity or harmful")
+		return errors.New("-task is required: injection, toxicity, harmful or compliance")
 	default:
-		return fmt.Errorf("-task %q: want injection, toxicity or harmful", o.task)
+		return fmt.Errorf("-task %q: want injection, toxicity, harmful or compliance", o.task)
 	}
 	if err != nil {
 		return err

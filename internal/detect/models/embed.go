@@ -9,6 +9,7 @@
 //	go run ./internal/train -task injection -data ../shared/data -out detect/models/injection.bin -report docs/detectors/injection-training.txt
 //	go run ./internal/train -task toxicity  -data ../shared/data -out detect/models/toxicity.bin  -report docs/detectors/toxicity-training.txt
 //	go run ./internal/train -task harmful   -data ../shared/data -out detect/models/harmful.bin   -report docs/detectors/harmful-training.txt
+//	go run ./internal/train -task compliance -data ../shared/data -out internal/detect/models/compliance.bin -report docs/detectors/compliance-training.txt
 package models
 
 import (
@@ -26,6 +27,8 @@ var (
 	toxicityBin string
 	//go:embed harmful.bin
 	harmfulBin string
+	//go:embed compliance.bin
+	complianceBin string
 )
 
 // InjectionModel returns a fresh copy of the embedded prompt-injection and
@@ -43,6 +46,14 @@ func ToxicityModel() *linear.Model { return mustLoad("toxicity.bin", toxicityBin
 // and safe look-alikes). Its Score and ScoreLong expect text passed
 // through detect.Normalize; 0.5 is its calibrated decision point.
 func HarmfulModel() *linear.Model { return mustLoad("harmful.bin", harmfulBin) }
+
+// ComplianceModel returns a fresh copy of the embedded reply-compliance
+// classifier: does a model's reply to a harmful request comply (label
+// "jailbroken"), rather than refuse, deflect or wander off? Trained only on
+// permissively licensed labelled replies (GPTFuzz, MIT; purseclab,
+// Apache-2.0). Its Score and ScoreLong expect text passed through
+// detect.Normalize; 0.5 is its calibrated decision point.
+func ComplianceModel() *linear.Model { return mustLoad("compliance.bin", complianceBin) }
 
 // mustLoad decodes an embedded model. The files are checked by this
 // package's tests, so a failure here means a broken build, not bad input.
