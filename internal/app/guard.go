@@ -1,15 +1,14 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
-	"sync"
+	"sync/atomic"
 
 	"github.com/redoubt-sec/redoubt/finding"
 	"github.com/redoubt-sec/redoubt/guard"
@@ -42,81 +41,22 @@ type guardInput struct {
 // has no text or is too long gets {"line": N, "error": "..."} in its place
 // and the rest go on; bad counts them. err is a failure to read r or write w.
 func GuardLines(g *guard.Guard, dir guard.Direction, r io.Reader, w io.Writer) (bad int, err error) {
-	type job struct {
-		n    int
-		line []byte
-		out  chan []byte
-	}
-	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan job, workers*4)
-	order := make(chan chan []byte, workers*16)
-	var badMu sync.Mutex
-
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for j := range jobs {
-				res, err := checkLine(g, dir, j.n, j.line)
-				if err != nil {
-					badMu.Lock()
-					bad++
-					badMu.Unlock()
-				}
-				j.out <- res
+	var nbad atomic.Int64
+	err = eachLine(context.Background(), r, w, runtime.GOMAXPROCS(0), lineFuncs{
+		do: func(n int, line []byte) []byte {
+			res, err := checkLine(g, dir, n, line)
+			if err != nil {
+				nbad.Add(1)
 			}
-		})
-	}
-	// Reader: feed jobs and keep their order.
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(order)
-		defer close(jobs)
-		br := bufio.NewReaderSize(r, 64<<10)
-		for n := 1; ; n++ {
-			line, tooLong, err := readLine(br, maxLineBytes)
-			if err != nil && err != io.EOF {
-				readErr <- err
-				return
-			}
-			if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 || tooLong {
-				out := make(chan []byte, 1)
-				order <- out
-				if tooLong {
-					// Reported in place: one output line per input line.
-					b, _ := json.Marshal(map[string]any{"line": n, "error": fmt.Sprintf("line %d: longer than %d bytes; not checked", n, maxLineBytes)})
-					out <- append(b, '\n')
-					badMu.Lock()
-					bad++
-					badMu.Unlock()
-				} else {
-					jobs <- job{n: n, line: bytes.Clone(trimmed), out: out}
-				}
-			}
-			if err == io.EOF {
-				readErr <- nil
-				return
-			}
-		}
-	}()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var writeErr error
-	for out := range order {
-		b := <-out
-		if writeErr == nil {
-			_, writeErr = bw.Write(b)
-		}
-	}
-	wg.Wait()
-	if err := bw.Flush(); writeErr == nil {
-		writeErr = err
-	}
-	if err := <-readErr; err != nil {
-		return bad, fmt.Errorf("reading input: %w", err)
-	}
-	if writeErr != nil {
-		return bad, fmt.Errorf("writing results: %w", writeErr)
-	}
-	return bad, nil
+			return res
+		},
+		tooLong: func(n int) []byte {
+			nbad.Add(1)
+			b, _ := json.Marshal(map[string]any{"line": n, "error": fmt.Sprintf("line %d: longer than %d bytes; not checked", n, maxLineBytes)})
+			return append(b, '\n')
+		},
+	})
+	return int(nbad.Load()), err
 }
 
 // checkLine checks one input line and returns the output line.
@@ -166,27 +106,5 @@ func roundScores(d *guard.Decision) {
 	}
 	for i := range d.Findings {
 		d.Findings[i].Score = r(d.Findings[i].Score)
-	}
-}
-
-// maxLineBytes bounds one --jsonl input line; longer lines are reported, not
-// checked, and the run goes on.
-const maxLineBytes = 16 << 20
-
-// readLine reads one line (without its newline) of at most max bytes; a
-// longer line is consumed to its end and reported as tooLong. err is io.EOF
-// after the last line.
-func readLine(r *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
-	for {
-		chunk, err := r.ReadSlice('\n')
-		if !tooLong && len(line)+len(chunk) <= max+1 {
-			line = append(line, chunk...)
-		} else {
-			tooLong, line = true, nil
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		return bytes.TrimSuffix(line, []byte("\n")), tooLong, err
 	}
 }

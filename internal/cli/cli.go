@@ -120,7 +120,7 @@ models and data it is built from. One binary, offline by default.`,
 	}
 	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log debug detail to stderr")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newRedteamCmd(e), newCatalogCmd(e), newRunsCmd(e), newReportCmd(e), newGuardCmd(e), newScanCmd(e), newBenchCmd(e), newDemoCmd(e), newVersionCmd(e))
+	root.AddCommand(newRedteamCmd(e), newCatalogCmd(e), newRunsCmd(e), newReportCmd(e), newGuardCmd(e), newJudgeCmd(e), newScanCmd(e), newBenchCmd(e), newDemoCmd(e), newVersionCmd(e))
 	return root
 }
 
