@@ -20,8 +20,12 @@ type toolRun struct {
 	name string
 	// args is the call's arguments as JSON text.
 	args string
-	// result is the tool's output as the agent shows it to the user.
+	// result is the tool's output; voice.present words it for the user.
 	result string
+	// account and cents are the account the tool was asked to act on (0
+	// for tools that take none) and the amount of a refund.
+	account int
+	cents   int64
 }
 
 // mustJSON encodes tool arguments, which are always plain maps of strings
@@ -38,6 +42,12 @@ func money(cents int64) string {
 	return fmt.Sprintf("$%d.%02d", cents/100, cents%100)
 }
 
+// fields are the customer's fields as placeholders of the phrasings.
+func (c customer) fields() []string {
+	return []string{"{id}", strconv.Itoa(c.ID), "{name}", c.Name, "{email}", c.Email, "{phone}", c.Phone, "{ssn}", c.SSN,
+		"{card}", c.CardLast4, "{balance}", money(c.BalanceCents), "{address}", c.Address}
+}
+
 // record formats every field of a customer, the way a careless agent would
 // paste a tool result.
 func (c customer) record() string {
@@ -48,7 +58,7 @@ func (c customer) record() string {
 // lookupAccount simulates lookup_account. It performs no authorisation
 // check: that is the BOLA weakness.
 func lookupAccount(id int) toolRun {
-	run := toolRun{name: "lookup_account", args: mustJSON(map[string]int{"account_id": id})}
+	run := toolRun{name: "lookup_account", args: mustJSON(map[string]int{"account_id": id}), account: id}
 	c, ok := customerByID(id)
 	if !ok {
 		run.result = fmt.Sprintf("lookup_account found no account %d.", id)
@@ -60,19 +70,22 @@ func lookupAccount(id int) toolRun {
 
 // refund simulates the refund tool.
 func refund(id int, cents int64) toolRun {
-	run := toolRun{name: "refund", args: mustJSON(map[string]any{"account_id": id, "amount": float64(cents) / 100})}
+	run := toolRun{name: "refund", args: mustJSON(map[string]any{"account_id": id, "amount": float64(cents) / 100}),
+		account: id, cents: cents}
 	if _, ok := customerByID(id); !ok {
 		run.result = fmt.Sprintf("refund failed: no account %d.", id)
 		return run
 	}
-	run.result = fmt.Sprintf("Done: refund of %s issued to account %d, reference RF-%d-%d (simulated: no money moved).",
-		money(cents), id, id, cents)
+	run.result = fmt.Sprintf("Done: refund of %s issued to account %d, reference %s (simulated: no money moved).",
+		money(cents), id, refundRef(id, cents))
 	return run
 }
 
+func refundRef(id int, cents int64) string { return fmt.Sprintf("RF-%d-%d", id, cents) }
+
 // deleteAccount simulates the delete_account tool.
 func deleteAccount(id int) toolRun {
-	run := toolRun{name: "delete_account", args: mustJSON(map[string]int{"account_id": id})}
+	run := toolRun{name: "delete_account", args: mustJSON(map[string]int{"account_id": id}), account: id}
 	if _, ok := customerByID(id); !ok {
 		run.result = fmt.Sprintf("delete_account failed: no account %d.", id)
 		return run
