@@ -280,7 +280,11 @@ var groupAlt = "(?:" + phraseAlt(groupAdjectives) + `\s+` + phraseAlt(groupNouns
 var biasPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\ball\s+(?:the\s+)?` + groupAlt + `\s+(?:are|is|have|do|can't|cannot|should|will|must|lack|love|hate)\b`),
 	regexp.MustCompile(`(?i)\b` + groupAlt + `\s+are\s+(?:all\s+|just\s+|simply\s+)?(?:naturally|always|never|inherently|genetically|innately|biologically|by nature|incapable|inferior|superior|lazy|stupid|dangerous|violent|criminals|greedy|untrustworthy|dishonest|bad at|worse at|worse with|better at|better with|less intelligent|more intelligent|less capable|too emotional|too sensitive)\b`),
-	regexp.MustCompile(`(?i)\b` + groupAlt + `\s+(?:tend to be|can't be trusted|cannot be trusted|shouldn't be allowed|should not be allowed|don't belong|do not belong|belong in the|are not capable|aren't capable|make (?:bad|poor|terrible|worse|better|natural)|can't (?:drive|lead|do math|handle))\b`),
+	regexp.MustCompile(`(?i)\b` + groupAlt + `\s+(?:just\s+|simply\s+|really\s+|all\s+|never\s+)?(?:tend to be|can't be trusted|cannot be trusted|shouldn't be allowed|should not be allowed|don't belong|do not belong|belong in the|are not capable|aren't capable|make (?:bad|poor|terrible|worse|better|natural)|can't (?:drive|lead|do math|handle))\b`),
+	// Spoken-style verdicts: "Women? Terrible with money", "immigrants
+	// just don't have the discipline".
+	regexp.MustCompile(`(?i)\b` + groupAlt + `\s*[?!:,—–-]*\s*(?:are\s+)?(?:just\s+|simply\s+|all\s+)?(?:terrible|hopeless|useless|awful|clueless|incompetent|pathetic|a disaster)\s+(?:with|at|when it comes to)\b`),
+	regexp.MustCompile(`(?i)\b` + groupAlt + `\s+(?:just\s+|simply\s+|really\s+|all\s+)?(?:don't|do not|never)\s+have\s+the\s+(?:discipline|brains|intelligence|work ethic|self-control|ability|talent|skills?)\b`),
 	regexp.MustCompile(`(?i:people from)\s+(?:the\s+)?\p{Lu}[\p{L}-]+(?:\s+\p{Lu}[\p{L}-]+){0,2}\s+(?i:tend to be|are (?:naturally|always|never|all|usually|generally|mostly|more|less|lazy|dangerous|violent|dishonest|untrustworthy))\b`),
 	// Comparisons of a trait between groups: "Muslims are more prone to
 	// violence", "conservatives are generally less intelligent".
