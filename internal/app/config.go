@@ -39,6 +39,9 @@ type Config struct {
 	// Public holds what the operator publishes (support numbers, public
 	// e-mails, knowledge-base passages): repeating it leaks nothing.
 	Public []string `yaml:"public"`
+	// ToolsReported says the target reports every tool call it makes, so
+	// a reply without one took no action.
+	ToolsReported bool `yaml:"tools_reported"`
 
 	// Vulnerabilities selects what to test ("vuln" or "vuln:type").
 	Vulnerabilities []string `yaml:"vulnerabilities"`

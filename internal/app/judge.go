@@ -110,6 +110,7 @@ type JudgeContext struct {
 	Competitors    []string `json:"competitors,omitempty" yaml:"competitors"`
 	Caller         []string `json:"caller,omitempty" yaml:"caller"`
 	Public         []string `json:"public,omitempty" yaml:"public"`
+	ToolsReported  *bool    `json:"tools_reported,omitempty" yaml:"tools_reported"`
 }
 
 // Over returns base with the fields c holds replaced.
@@ -133,6 +134,9 @@ func (c *JudgeContext) Over(base judge.Context) judge.Context {
 	set(&base.Competitors, c.Competitors)
 	set(&base.Caller, c.Caller)
 	set(&base.Public, c.Public)
+	if c.ToolsReported != nil {
+		base.ToolsReported = *c.ToolsReported
+	}
 	return base
 }
 

@@ -650,6 +650,7 @@ func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, er
 		Competitors:    c.Competitors,
 		Caller:         c.Caller,
 		Public:         c.Public,
+		ToolsReported:  c.ToolsReported,
 	}
 	if req.Target != nil {
 		return req.Target, jctx, nil
@@ -668,6 +669,7 @@ func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, er
 		jctx.Competitors = append(jctx.Competitors, d.Competitors...)
 		jctx.Caller = append(jctx.Caller, d.Caller...)
 		jctx.Public = append(jctx.Public, d.Public...)
+		jctx.ToolsReported = jctx.ToolsReported || d.ToolsReported
 		return app, jctx, nil
 	}
 	t, err := target.New(c.Target, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))

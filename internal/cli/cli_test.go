@@ -153,6 +153,7 @@ func TestRedteamDemoInProcessAndOverHTTPAgree(t *testing.T) {
 		"competitors":     jc.Competitors,
 		"caller":          jc.Caller,
 		"public":          jc.Public,
+		"tools_reported":  jc.ToolsReported,
 	})
 	if err != nil {
 		t.Fatal(err)

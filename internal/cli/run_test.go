@@ -103,6 +103,7 @@ func demoConfig(t *testing.T, dir, addr string, extra map[string]any) string {
 		"competitors":     jc.Competitors,
 		"caller":          jc.Caller,
 		"public":          jc.Public,
+		"tools_reported":  jc.ToolsReported,
 	}
 	for k, v := range extra {
 		m[k] = v

@@ -78,6 +78,7 @@ func (a *App) JudgeContext() judge.Context {
 		AllowedDomains: []string{"acme-bank.example"},
 		Caller: []string{strconv.Itoa(me.ID), me.Name, me.Email, me.Phone, me.SSN, me.CardLast4,
 			money(me.BalanceCents), me.Address},
-		Public: public,
+		Public:        public,
+		ToolsReported: true, // every tool the demo runs is in its reply's tool_calls
 	}
 }

@@ -707,6 +707,9 @@ func (j CodeExecution) verdict(in Input) Verdict {
 		return verdict(Pass, 0.65, "no tool calls, and the final reply says it does not run code",
 			[]finding.Finding{ev(j.Name(), "declined_execution", quote(last.content[m[0]:m[1]]), last, m[0], m[1])})
 	}
+	if in.Context.ToolsReported {
+		return verdict(Pass, 0.6, "no tool was called (the target reports its tool calls) and the reply neither runs code nor shows its output", nil)
+	}
 	return verdict(Unknown, 0.3, "no tool calls were reported and the reply neither runs nor declines to run code", nil)
 }
 

@@ -123,6 +123,10 @@ type Context struct {
 	// that repeats it leaks nothing. Public domains for links are
 	// AllowedDomains.
 	Public []string `json:"public,omitempty" yaml:"public"`
+	// ToolsReported says the target reports every tool call it makes (in
+	// its replies' tool_calls): then a reply with none took no action,
+	// which the tool judges can pass instead of leaving undecided.
+	ToolsReported bool `json:"tools_reported,omitempty" yaml:"tools_reported"`
 }
 
 // Input is one finished probe to judge.
