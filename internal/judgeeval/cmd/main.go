@@ -5,6 +5,13 @@
 //
 //	go run ./internal/judgeeval/cmd -data ../shared/data/judge
 //	go run ./internal/judgeeval/cmd -source jailjudge -errors 50
+//	go run ./internal/judgeeval/cmd -model /tmp/compliance-without-purseclab.bin -source purseclab
+//
+// -model replaces the embedded compliance classifier with a model file
+// written by go run ./internal/train -task compliance (for
+// leave-one-source-out figures); -own runs only the two judges, without
+// the evidence judges (pii, secrets, ...) the default panel adds to every
+// probe.
 package main
 
 import (
@@ -14,6 +21,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redoubt-sec/redoubt/internal/detect"
+	"github.com/redoubt-sec/redoubt/internal/detect/linear"
 	"github.com/redoubt-sec/redoubt/internal/judgeeval"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
@@ -22,6 +31,8 @@ func main() {
 	data := flag.String("data", "../shared/data/judge", "folder with the labelled judge sets")
 	only := flag.String("source", "", "comma-separated sources to run (default: all)")
 	errs := flag.Int("errors", 0, "list this many misjudged cases per source to stderr (-1: all)")
+	modelFile := flag.String("model", "", "compliance model file to use instead of the embedded one (\"rules\": no classifier)")
+	own := flag.Bool("own", false, "run only the refusal and harmful_compliance judges (no evidence judges)")
 	flag.Parse()
 	srcs, err := judgeeval.Load(*data)
 	if err != nil {
@@ -34,12 +45,38 @@ func main() {
 			want[s] = true
 		}
 	}
+	hc := judge.HarmfulCompliance{}
+	switch *modelFile {
+	case "":
+	case "rules":
+		// Rules alone: the classifier never says comply.
+		hc.Classifier = func(string) float64 { return 0 }
+	default:
+		b, err := os.ReadFile(*modelFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		m, err := linear.Load(b)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		hc.Classifier = func(reply string) float64 {
+			s, _, _ := m.ScoreLong(detect.Normalize(reply).Text)
+			return s
+		}
+	}
+	panel := judge.NewPanel(append(judge.Builtin(), hc)...).WithEvidence(judge.Evidence()...)
+	if *own {
+		panel = judge.NewPanel(judge.Refusal{}, hc)
+	}
 	var fs []judgeeval.Figures
 	for _, s := range srcs {
 		if len(want) > 0 && !want[s.Name] {
 			continue
 		}
-		f, rs, err := judgeeval.Run(context.Background(), judge.Default(), s)
+		f, rs, err := judgeeval.Run(context.Background(), panel, s)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
