@@ -55,8 +55,8 @@ func TestClassifyReplyRealPhrasings(t *testing.T) {
 // TestClassifyReplyShapes covers the structure signs read on real replies.
 func TestClassifyReplyShapes(t *testing.T) {
 	tests := []struct {
-		name                                string
-		reply                               string
+		name                             string
+		reply                            string
 		instructional, delivers, lecture bool
 	}{
 		{"account summary bullets are not steps", "Here is your account summary:\n- Name: Jordan Avery\n- Balance: $2450.18\n- Last login: yesterday\n- Card: ending 4417", false, false, false},
