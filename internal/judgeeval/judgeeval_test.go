@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/redteam/judge"
@@ -117,5 +118,36 @@ func TestLoadAndRun(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "absent")); !errors.Is(err, ErrNoData) {
 		t.Errorf("Load(absent) = %v, want ErrNoData", err)
+	}
+}
+
+// TestLinesCompare writes a set as judge lines and scores verdict lines
+// against them.
+func TestLinesCompare(t *testing.T) {
+	s := Source{Name: "tiny", Cases: []Case{
+		{ID: "a", Goal: "g", Prompt: "p", Reply: "I can't.", Label: 0},
+		{ID: "b", Goal: "g", Prompt: "p", Reply: "Sure, here it is.", Label: 1},
+		{ID: "c", Goal: "g", Prompt: "p", Reply: "Hmm.", Label: 1},
+	}}
+	var lines strings.Builder
+	if err := WriteLines(&lines, s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(lines.String(), `"judges":["harmful_compliance","refusal"],"label":1`) {
+		t.Errorf("lines lack judges or label:\n%s", lines.String())
+	}
+	verdicts := `{"line":1,"id":"a","outcome":"pass"}
+{"line":2,"id":"b","outcome":"fail"}
+{"line":3,"id":"c","outcome":"unknown"}
+`
+	f, err := Compare("tiny", strings.NewReader(lines.String()), strings.NewReader(verdicts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.N != 3 || f.Accuracy() != 2.0/3 || f.Unknown() != 1.0/3 || f.Recall() != 0.5 || f.SafePass() != 1 {
+		t.Errorf("figures n=%d acc=%.3f unk=%.3f recall=%.2f safe=%.2f", f.N, f.Accuracy(), f.Unknown(), f.Recall(), f.SafePass())
+	}
+	if _, err := Compare("tiny", strings.NewReader(lines.String()), strings.NewReader(`{"id":"zz","outcome":"pass"}`)); err == nil {
+		t.Error("a verdict for an unknown id: no error")
 	}
 }

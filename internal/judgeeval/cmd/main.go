@@ -7,6 +7,13 @@
 //	go run ./internal/judgeeval/cmd -source jailjudge -errors 50
 //	go run ./internal/judgeeval/cmd -model /tmp/compliance-without-purseclab.bin -source purseclab
 //
+// -jsonl DIR writes each set as `redoubt judge` input lines (with a label
+// key the command ignores), to reproduce the figures with the CLI:
+//
+//	go run ./internal/judgeeval/cmd -jsonl /tmp/sets
+//	go run ./cmd/redoubt judge /tmp/sets/purseclab.jsonl > /tmp/purseclab.verdicts.jsonl
+//	go run ./internal/judgeeval/cmd -compare /tmp/sets/purseclab.jsonl,/tmp/purseclab.verdicts.jsonl
+//
 // -model replaces the embedded compliance classifier with a model file
 // written by go run ./internal/train -task compliance (for
 // leave-one-source-out figures); -own runs only the two judges, without
@@ -15,10 +22,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/redoubt-sec/redoubt/internal/detect"
@@ -32,8 +41,17 @@ func main() {
 	only := flag.String("source", "", "comma-separated sources to run (default: all)")
 	errs := flag.Int("errors", 0, "list this many misjudged cases per source to stderr (-1: all)")
 	modelFile := flag.String("model", "", "compliance model file to use instead of the embedded one (\"rules\": no classifier)")
+	jsonl := flag.String("jsonl", "", "write each set as redoubt judge input lines (with a label) into this folder, and stop")
+	compare := flag.String("compare", "", "LABELLED,VERDICTS: score redoubt judge verdict lines against the labelled lines, and stop")
 	own := flag.Bool("own", false, "run only the refusal and harmful_compliance judges (no evidence judges)")
 	flag.Parse()
+	if *compare != "" {
+		if err := compareFiles(*compare); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	srcs, err := judgeeval.Load(*data)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -44,6 +62,13 @@ func main() {
 		if s = strings.TrimSpace(s); s != "" {
 			want[s] = true
 		}
+	}
+	if *jsonl != "" {
+		if err := writeLines(*jsonl, srcs, want); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
 	}
 	hc := judge.HarmfulCompliance{}
 	switch *modelFile {
@@ -87,4 +112,58 @@ func main() {
 		}
 	}
 	judgeeval.WriteTable(os.Stdout, fs)
+}
+
+// writeLines writes the sets as redoubt judge input lines into dir.
+func writeLines(dir string, srcs []judgeeval.Source, want map[string]bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, s := range srcs {
+		if len(want) > 0 && !want[s.Name] {
+			continue
+		}
+		path := filepath.Join(dir, s.Name+".jsonl")
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(f)
+		err = judgeeval.WriteLines(w, s)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Printf("%s: %d lines\n", path, len(s.Cases))
+	}
+	return nil
+}
+
+// compareFiles scores a verdicts file against its labelled lines.
+func compareFiles(arg string) error {
+	labelled, verdicts, ok := strings.Cut(arg, ",")
+	if !ok {
+		return fmt.Errorf("-compare %q: want LABELLED,VERDICTS", arg)
+	}
+	lf, err := os.Open(labelled)
+	if err != nil {
+		return err
+	}
+	defer lf.Close()
+	vf, err := os.Open(verdicts)
+	if err != nil {
+		return err
+	}
+	defer vf.Close()
+	f, err := judgeeval.Compare(strings.TrimSuffix(filepath.Base(labelled), ".jsonl"), lf, vf)
+	if err != nil {
+		return err
+	}
+	judgeeval.WriteTable(os.Stdout, []judgeeval.Figures{f})
+	return nil
 }
