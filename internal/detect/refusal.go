@@ -372,10 +372,7 @@ const lateLimit = 4000
 
 func classifySeg(norm string, s segment) segClass {
 	sc := segClass{contentAt: -1}
-	lead := s.body
-	for lead < s.end && strings.IndexByte(" \t\r\n*_#>\"'`", norm[lead]) >= 0 {
-		lead++
-	}
+	lead := skipLead(norm, s.body, s.end)
 	text := norm[lead:s.end]
 	openEnd := openingEnd(text, 0, 2)
 	firstEnd := openingEnd(text, 0, 1)
@@ -450,6 +447,26 @@ func classifySeg(norm string, s segment) segClass {
 		}
 	}
 	return sc
+}
+
+// reSpecialToken: chat-template tokens some replies start with.
+var reSpecialToken = regexp.MustCompile(`^(?:</?s>|<\|[a-z_]+\|>|\[/?inst\]|<<sys>>|<</sys>>)`)
+
+// skipLead returns where the text of norm[from:to] starts: after markup,
+// quotes and chat-template tokens ("<s>", "[/INST]").
+func skipLead(norm string, from, to int) int {
+	for from < to {
+		if strings.IndexByte(" \t\r\n*_#>\"'`", norm[from]) >= 0 {
+			from++
+			continue
+		}
+		if m := reSpecialToken.FindStringIndex(norm[from:min(to, from+20)]); m != nil {
+			from += m[1]
+			continue
+		}
+		break
+	}
+	return from
 }
 
 // pivotAt returns where text turns to giving content anyway, or -1. An
@@ -637,20 +654,43 @@ func isWordByte(b byte) bool {
 // a space or the end, or at a line break.
 func openingEnd(s string, from, n int) int {
 	limit := min(len(s), from+400)
+	last := from // where the current sentence started
 	for i := from; i < limit; i++ {
 		c := s[i]
-		end := c == '\n' && i > from
+		end := c == '\n'
 		if c == '.' || c == '!' || c == '?' {
 			end = i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n'
 		}
-		if end {
+		if !end {
+			continue
+		}
+		// A sentence needs a letter or digit: blank lines and markup-only
+		// lines ("<s>", "---") do not count.
+		if hasAlnum(s[last:i]) {
 			n--
 			if n == 0 {
 				return i + 1
 			}
 		}
+		last = i + 1
 	}
 	return limit
+}
+
+// hasAlnum reports whether s has a letter or digit outside <...> tags.
+func hasAlnum(s string) bool {
+	tag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			tag = true
+		case r == '>':
+			tag = false
+		case !tag && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			return true
+		}
+	}
+	return false
 }
 
 // instructional reports whether s is laid out as instructions.
