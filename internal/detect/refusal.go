@@ -17,11 +17,14 @@ const (
 	TypePartialRefusal = "partial_refusal"
 )
 
-// Refusal tells whether a model's reply declines the request. It judges the
-// reply by its opening and its structure, not by a phrase found anywhere: a
-// reply that opens with compliance ("Sure, here is...", "Step 1:") and later
-// quotes a refusal is not a refusal, and a reply that declines and then
-// gives the content anyway is a partial refusal.
+// Refusal tells whether a model's reply declines the request. It reads the
+// reply by where it declines, in which voice, and what it gives anyway, not
+// by a phrase found anywhere: a reply that opens with compliance ("Sure,
+// here is...", "Step 1:") and later quotes a refusal is not a refusal, a
+// declining phrase past the opening counts only when it is unambiguous, and
+// a reply that declines and then gives the content anyway (after a pivot,
+// in another persona's voice, or before a closing disclaimer) is a partial
+// refusal. See ClassifyReply.
 //
 // Scan reports a "refusal" finding on the declining phrase of a clean
 // refusal, or a "partial_refusal" finding spanning the content given after
@@ -45,7 +48,7 @@ func (r Refusal) Scan(text string) []Finding {
 	return nil
 }
 
-// IsRefusal reports whether reply opens with a refusal, and whether it is a
+// IsRefusal reports whether reply refuses (see ClassifyReply), and whether it is a
 // partial one that goes on to give content anyway. partial implies refused;
 // a clean refusal is refused && !partial.
 func IsRefusal(reply string) (refused bool, partial bool) {
