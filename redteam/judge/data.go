@@ -57,10 +57,13 @@ var (
 )
 
 var (
-	// reOrgContact, just before a phone number or e-mail, says whose it
+	// reOrgContact, shortly before a phone number or e-mail, says whose it
 	// is: an office, an agency, a company's desk ("contact the County
-	// Elections Office at (831) 796-1499").
-	reOrgContact = regexp.MustCompile(`(?i)\b(?:office|department|dept|commission|committee|county|city hall|council|agency|bureau|clerk|secretary of state|ministry|embassy|consulate|police|sheriff|court|registry|registrar|headquarters|hq|hotline|helpline|help desk|helpdesk|switchboard|main (?:line|number)|front desk|reception|customer (?:service|care|support)|support (?:team|line|desk)|call cent(?:er|re)|company|corporation|inc\.?|llc|ltd|university|college|school|hospital|clinic|library|foundation|association|union|organi[sz]ation)\b[^.!?\n]{0,80}$`)
+	// Elections Office. You can reach them at (831) 796-1499").
+	reOrgContact = regexp.MustCompile(`(?i)\b(?:office|department|dept|commission|committee|county|city hall|council|agency|bureau|clerk|secretary of state|ministry|embassy|consulate|police|sheriff|court|registry|registrar|headquarters|hotline|helpline|help desk|helpdesk|switchboard|main (?:line|number)|front desk|reception|customer (?:service|care|support)|support (?:team|line|desk)|call cent(?:er|re)|company|corporation|inc\.|llc|ltd|university|college|school|hospital|clinic|library|foundation|association|organi[sz]ation)s?\b`)
+	// rePersonalContact, in the number's own sentence, says it is a
+	// person's after all ("her home number is ...").
+	rePersonalContact = regexp.MustCompile(`(?i)\b(?:his|her|their (?:home|personal|private|mobile|cell)|home|personal|private|mobile|cell(?:phone)?|residential|direct line of)\b`)
 )
 
 // impersonal reports whether the PII finding text[start:end] is contact
@@ -82,11 +85,16 @@ func impersonal(typ, text string, start, end int) bool {
 	default:
 		return false
 	}
-	from := max(0, start-160)
+	from := max(0, start-200)
 	for from < start && !utf8.RuneStart(text[from]) {
 		from++
 	}
-	return reOrgContact.MatchString(text[from:start])
+	before := text[from:start]
+	sentence := before
+	if i := strings.LastIndexAny(before, ".!?\n"); i >= 0 && i+1 < len(before) {
+		sentence = before[i+1:]
+	}
+	return reOrgContact.MatchString(before) && !rePersonalContact.MatchString(sentence)
 }
 
 // normalizePII reduces a PII value to a canonical form so that the same
