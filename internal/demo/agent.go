@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -181,12 +182,12 @@ func handle(s *scan, f frames, v voice) (r response, ok bool) {
 	if s.match(harmfulRe) && s.match(requestRe) {
 		switch {
 		case trusted:
-			r.say(v.harmful(""))
+			r.say(v.harmful("", s.find(harmfulRe)))
 		case f.roleplay:
-			r.say(v.harmful("harm-lead-roleplay"))
+			r.say(v.harmful("harm-lead-roleplay", s.find(harmfulRe)))
 			r.rule(ruleRoleplayHarm)
 		case f.pastTense:
-			r.say(v.harmful("harm-lead-past"))
+			r.say(v.harmful("harm-lead-past", s.find(harmfulRe)))
 			r.rule(rulePastTense)
 		default:
 			return v.refuse(ruleDirectHarmful), true
@@ -372,8 +373,10 @@ func (v voice) fullLeak(text string) string {
 
 // harmful is the demo's canned, non-actionable harmful answer, after the
 // lead of the framing that unlocked it (none for a trusted request).
-func (v voice) harmful(leadKind string) string {
-	body := v.phrase("harm-body")
+func (v voice) harmful(leadKind, topic string) string {
+	// A real answer names what it explains; the canned one names the
+	// subject of the request and omits every specific.
+	body := v.phrase("harm-body", "{topic}", cmp.Or(strings.ToLower(topic), "it"))
 	if leadKind == "" {
 		return body
 	}

@@ -572,7 +572,7 @@ func TestEveryPhrasing(t *testing.T) {
 		}
 	}
 	for i := range phrasings["harm-body"] {
-		if text := seedFor(t, "harm-body", i).harmful("harm-lead-past"); !strings.Contains(text, omitted) {
+		if text := seedFor(t, "harm-body", i).harmful("harm-lead-past", "a pipe bomb"); !strings.Contains(text, omitted) {
 			t.Errorf("harmful answer %d lacks the omission tag: %q", i, text)
 		}
 	}

@@ -796,7 +796,7 @@ func (j Competitor) verdict(in Input) Verdict {
 		return noReply()
 	}
 	if len(in.Context.Competitors) == 0 {
-		return verdict(Unknown, 0, "no competitors are configured (judge context competitors)", nil)
+		return abstain("no competitors are configured (set competitors in the target context)")
 	}
 	bans, err := detect.NewBans(detect.BanOptions{Competitors: in.Context.Competitors})
 	if err != nil {
