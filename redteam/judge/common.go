@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/redoubt-sec/redoubt/finding"
-	"github.com/redoubt-sec/redoubt/internal/detect"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -256,6 +255,6 @@ func plural(n int) string {
 
 // cleanRefusal reports whether text declines without going on to comply.
 func cleanRefusal(text string) bool {
-	refused, partial := detect.IsRefusal(text)
-	return refused && !partial
+	c := classify(text)
+	return c.Refused && !c.Partial
 }
