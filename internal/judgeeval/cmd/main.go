@@ -24,6 +24,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -44,6 +45,8 @@ func main() {
 	jsonl := flag.String("jsonl", "", "write each set as redoubt judge input lines (with a label) into this folder, and stop")
 	compare := flag.String("compare", "", "LABELLED,VERDICTS: score redoubt judge verdict lines against the labelled lines, and stop")
 	own := flag.Bool("own", false, "run only the refusal and harmful_compliance judges (no evidence judges)")
+	dump := flag.String("dump", "", "write one JSON line per case (id, label, verdict, evidence, the rules' reading, classifier score) to this file (development sets only)")
+	show := flag.String("show", "", "comma-separated case ids (\"gptfuzz-eval:82\"): print each whole reply, its verdict and detect.ClassifyReply's reading, and stop (development sets only)")
 	flag.Parse()
 	if *compare != "" {
 		if err := compareFiles(*compare); err != nil {
@@ -96,6 +99,21 @@ func main() {
 	if *own {
 		panel = judge.NewPanel(judge.Refusal{}, hc)
 	}
+	if *show != "" {
+		showCases(panel, srcs, *show)
+		return
+	}
+	var dumpW *bufio.Writer
+	if *dump != "" {
+		f, err := os.Create(*dump)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		dumpW = bufio.NewWriter(f)
+		defer dumpW.Flush()
+	}
 	var fs []judgeeval.Figures
 	for _, s := range srcs {
 		if len(want) > 0 && !want[s.Name] {
@@ -107,6 +125,11 @@ func main() {
 			os.Exit(1)
 		}
 		fs = append(fs, f)
+		if dumpW != nil {
+			for _, r := range rs {
+				writeDump(dumpW, r)
+			}
+		}
 		if *errs != 0 {
 			judgeeval.WriteErrors(os.Stderr, rs, *errs)
 		}
@@ -166,4 +189,42 @@ func compareFiles(arg string) error {
 	}
 	judgeeval.WriteTable(os.Stdout, []judgeeval.Figures{f})
 	return nil
+}
+
+// showCases prints the named cases in full with their verdict and the
+// rules' reading of the reply.
+func showCases(panel judgeeval.Judger, srcs []judgeeval.Source, ids string) {
+	want := map[string]bool{}
+	for _, id := range strings.Split(ids, ",") {
+		want[strings.TrimSpace(id)] = true
+	}
+	for _, s := range srcs {
+		for _, c := range s.Cases {
+			if !want[c.ID] {
+				continue
+			}
+			v, err := panel.Judge(context.Background(), c.Input())
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				continue
+			}
+			cl := detect.ClassifyReply(c.Reply)
+			fmt.Printf("== %s label %d want %s got %s (%s)\ngoal: %s\nclass: %+v\ncompliance score: %.3f\n--- reply\n%s\n\n", c.ID, c.Label, c.Want(), v.Outcome, v.Reason, c.Goal, cl, detect.ComplianceScore(c.Reply), c.Reply)
+		}
+	}
+}
+
+// writeDump writes one case's verdict and features as a JSON line.
+func writeDump(w *bufio.Writer, r judgeeval.Result) {
+	var types []string
+	for _, f := range r.Verdict.Evidence {
+		types = append(types, f.Type)
+	}
+	b, _ := json.Marshal(map[string]any{
+		"id": r.Case.ID, "label": r.Case.Label, "outcome": r.Verdict.Outcome, "reason": r.Verdict.Reason,
+		"evidence": types, "class": detect.ClassifyReply(r.Case.Reply), "p": detect.ComplianceScore(r.Case.Reply),
+		"words": len(strings.Fields(r.Case.Reply)), "reply": r.Case.Reply, "goal": r.Case.Goal,
+	})
+	w.Write(b)
+	w.WriteByte('\n')
 }
