@@ -703,6 +703,9 @@ func refusalAt(text string, set refusalSet) (start, end int, score float64) {
 				if reNotRefusal.MatchString(text[e:min(len(text), e+60)]) {
 					continue
 				}
+				if concessive(text, s, e) {
+					continue
+				}
 				if start < 0 || s < start {
 					start, end, score = s, e, p.score
 				}
@@ -711,6 +714,24 @@ func refusalAt(text string, set refusalSet) (start, end int, score float64) {
 		}
 	}
 	return start, end, score
+}
+
+// reDisclaimVerb: declining to approve, not to help.
+var reDisclaimVerb = regexp.MustCompile(`^[^.!?\n,]{0,12}?\b(?:condone|endorse|support|encourage|promote)`)
+
+// concessive reports whether the declining phrase text[s:e] is a
+// disclaimer in a concessive clause ("While I can't condone it, I can
+// tell you ..."): it withholds approval, not the answer.
+func concessive(text string, s, e int) bool {
+	before := strings.TrimRight(text[max(0, s-12):s], " ")
+	ok := false
+	for _, w := range []string{"while", "whilst", "although", "though"} {
+		if strings.HasSuffix(before, w) && (len(before) == len(w) || !isWordByte(before[len(before)-len(w)-1])) {
+			ok = true
+			break
+		}
+	}
+	return ok && reDisclaimVerb.MatchString(text[max(s, e-len("condone")-12):min(len(text), e+40)])
 }
 
 func isWordByte(b byte) bool {
