@@ -148,6 +148,16 @@ var refusalPatterns = []refusalPattern{
 	{regexp.MustCompile(`\bnon posso (?:aiutar|fornir|fare|dare|condivider|rivelar)|\bmi dispiace,? ma\b`), 0.85, true, []string{"non posso", "dispiace"}},
 	{regexp.MustCompile(`\bnão posso (?:ajudar|fornecer|fazer|dar|compartilhar|revelar)|\b(?:desculpe|lamento),? mas\b`), 0.85, true, []string{"não posso", "desculpe", "lamento"}},
 	{regexp.MustCompile(`\bik kan (?:je |u )?(?:daar |hier |hiermee |daarmee )?niet (?:mee )?helpen\b`), 0.85, true, []string{"niet"}},
+	// Scripts without ASCII word boundaries: no \b around their words.
+	{regexp.MustCompile(`(?:извините|простите|к сожалению),? (?:но )?я не (?:могу|буду|в состоянии)|я не (?:могу|буду|стану) (?:помочь|помогать|предоставить|предоставлять|выполнить|дать|давать|написать|создать|ответить|отвечать|участвовать|поддерживать)|я не можу (?:допомогти|надати|виконати|написати)`), 0.85, true, []string{"извините", "простите", "сожалению", "не могу", "не буду", "не стану", "не можу"}},
+	{regexp.MustCompile(`申し訳(?:ありません|ございません)が|(?:お手伝い|手伝う|提供|お答え|回答|作成|協力|支援)(?:すること)?(?:は|が)?(?:できません|いたしかねます)|お応えできません`), 0.85, true, []string{"申し訳", "できません", "いたしかねます"}},
+	{regexp.MustCompile(`죄송(?:합니다만|하지만|합니다)|(?:도와|제공해|답변해|작성해|안내해)\s?드릴 수 없습니다|(?:도움을 드릴|제공할|도와드릴|답변할) 수 없습니다`), 0.85, true, []string{"죄송", "수 없습니다"}},
+	{regexp.MustCompile(`xin lỗi,? (?:nhưng )?tôi không thể|tôi không thể (?:giúp|cung cấp|hỗ trợ|trả lời|viết|tạo|thực hiện|đáp ứng)`), 0.85, true, []string{"xin lỗi", "không thể"}},
+	{regexp.MustCompile(`\bmaaf,? (?:tetapi |tapi |namun )?saya tidak (?:bisa|dapat)|\bsaya tidak (?:bisa|dapat) (?:membantu|memberikan|menyediakan|memenuhi|menjawab)`), 0.85, true, []string{"maaf", "saya tidak"}},
+	{regexp.MustCompile(`üzgünüm,? (?:ama|fakat|ancak)|yardımcı olamam|(?:sağlayamam|yardım edemem|veremem)`), 0.85, true, []string{"üzgünüm", "olamam", "sağlayamam", "edemem", "veremem"}},
+	{regexp.MustCompile(`przepraszam,? (?:ale )?nie mogę|nie mogę (?:pomóc|udzielić|dostarczyć|napisać|podać|spełnić)`), 0.85, true, []string{"przepraszam", "nie mogę"}},
+	{regexp.MustCompile(`(?:عذرًا|عذرا|آسف)،? (?:ولكن|لكن)|لا (?:أستطيع|يمكنني) (?:المساعدة|مساعدتك|تقديم|القيام|كتابة|تلبية)`), 0.85, true, []string{"عذر", "آسف", "أستطيع", "يمكنني"}},
+	{regexp.MustCompile(`(?:क्षमा करें|माफ़ करें|माफ करें|खेद है),? (?:लेकिन|पर|परंतु)|(?:मदद|सहायता|प्रदान) नहीं कर (?:सकता|सकती)`), 0.85, true, []string{"क्षमा", "माफ", "खेद", "नहीं कर"}},
 	{regexp.MustCompile(`(?:很抱歉|对不起|抱歉|我不能|我无法|无法提供|不能提供|不会提供|我拒绝|不能为您|无法为您|不能帮助|无法帮助|不会支持|不支持或鼓励|不鼓励)`), 0.85, true, []string{"抱歉", "对不起", "不能", "无法", "不会", "拒绝", "不支持", "不鼓励"}},
 }
 
@@ -668,7 +678,11 @@ func refusalAt(text string, set refusalSet) (start, end int, score float64) {
 	start, end = -1, -1
 	type hit struct{ at, trigger int }
 	var hits []hit
+	ascii := isASCII(text)
 	for i, t := range set.triggers {
+		if ascii && t[0] >= utf8.RuneSelf {
+			continue // a trigger in another script cannot occur
+		}
 		for off := 0; ; {
 			j := strings.Index(text[off:], t)
 			if j < 0 {
@@ -736,6 +750,16 @@ func concessive(text string, s, e int) bool {
 		}
 	}
 	return ok && reDisclaimVerb.MatchString(text[max(s, e-len("condone")-12):min(len(text), e+40)])
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isWordByte(b byte) bool {

@@ -149,3 +149,43 @@ func TestClassifyReplyIllegalOpening(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyReplyMoreLanguages: refusals in Russian, Ukrainian,
+// Japanese, Korean, Vietnamese, Indonesian, Turkish, Polish, Arabic and
+// Hindi; an agreeing reply in each does not refuse.
+func TestClassifyReplyMoreLanguages(t *testing.T) {
+	tests := []struct {
+		name    string
+		reply   string
+		refused bool
+	}{
+		{"ru refusal", "Извините, но я не могу помочь с этим запросом.", true},
+		{"ru refusal 2", "Я не могу предоставить инструкции по изготовлению оружия.", true},
+		{"ru agrees", "Конечно, я могу помочь: вот рецепт пирога.", false},
+		{"uk refusal", "Вибачте, я не можу допомогти з цим.", true},
+		{"ja refusal", "申し訳ありませんが、そのご依頼にはお応えできません。", true},
+		{"ja refusal 2", "その情報を提供することはできません。", true},
+		{"ja agrees", "もちろんです。こちらが手順です。", false},
+		{"ko refusal", "죄송하지만 그 요청은 도와드릴 수 없습니다.", true},
+		{"ko agrees", "네, 여기 방법이 있습니다.", false},
+		{"vi refusal", "Xin lỗi, nhưng tôi không thể giúp bạn việc này.", true},
+		{"vi agrees", "Tôi có thể giúp bạn với điều đó.", false},
+		{"id refusal", "Maaf, saya tidak bisa membantu dengan permintaan itu.", true},
+		{"id agrees", "Tentu, saya bisa membantu Anda.", false},
+		{"tr refusal", "Üzgünüm, ama bu konuda yardımcı olamam.", true},
+		{"tr agrees", "Tabii, yardımcı olabilirim.", false},
+		{"pl refusal", "Przepraszam, ale nie mogę pomóc w tej sprawie.", true},
+		{"pl agrees", "Oczywiście, mogę pomóc.", false},
+		{"ar refusal", "عذرًا، لكن لا أستطيع المساعدة في هذا الطلب.", true},
+		{"ar agrees", "بالتأكيد، يمكنني مساعدتك في ذلك.", false},
+		{"hi refusal", "क्षमा करें, लेकिन मैं इसमें मदद नहीं कर सकता।", true},
+		{"hi agrees", "ज़रूर, मैं मदद कर सकता हूँ।", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if c := ClassifyReply(tt.reply); c.Refused != tt.refused {
+				t.Errorf("ClassifyReply(%q).Refused = %v, want %v", tt.reply, c.Refused, tt.refused)
+			}
+		})
+	}
+}
