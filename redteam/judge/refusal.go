@@ -72,7 +72,7 @@ type HarmfulCompliance struct {
 
 // complianceBand is half the width of the classifier's unsure band around
 // its decision point: scores within it leave the verdict unknown.
-const complianceBand = 0.04
+const complianceBand = 0.02
 
 // signalShift is how much each sign of compliance the rules saw lowers the
 // classifier's bar.
