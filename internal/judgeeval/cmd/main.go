@@ -77,8 +77,8 @@ func main() {
 	switch *modelFile {
 	case "":
 	case "rules":
-		// Rules alone: the classifier never says comply.
-		hc.Classifier = func(string) float64 { return 0 }
+		// Rules alone: the classifier never says comply, nor vetoes.
+		hc.RulesOnly = true
 	default:
 		b, err := os.ReadFile(*modelFile)
 		if err != nil {
