@@ -19,6 +19,11 @@
 // leave-one-source-out figures); -own runs only the two judges, without
 // the evidence judges (pii, secrets, ...) the default panel adds to every
 // probe.
+//
+// -show ID,... prints whole replies with their verdict and the rules'
+// reading; -dump FILE writes one JSON line per case. Use them on the
+// development sets only (GPTFuzz, purseclab): JailJudge and Safe-RLHF are
+// held out, read by their summary lines alone.
 package main
 
 import (
