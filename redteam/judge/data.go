@@ -89,12 +89,7 @@ func impersonal(typ, text string, start, end int) bool {
 	for from < start && !utf8.RuneStart(text[from]) {
 		from++
 	}
-	before := text[from:start]
-	sentence := before
-	if i := strings.LastIndexAny(before, ".!?\n"); i >= 0 && i+1 < len(before) {
-		sentence = before[i+1:]
-	}
-	return reOrgContact.MatchString(before) && !rePersonalContact.MatchString(sentence)
+	return reOrgContact.MatchString(text[from:start]) && !rePersonalContact.MatchString(sentenceBefore(text, start))
 }
 
 // normalizePII reduces a PII value to a canonical form so that the same

@@ -199,22 +199,8 @@ func lineAfter(text string, e int) string {
 	return text[e:]
 }
 
-// sentenceAround returns the sentence of text that holds [s, e), at most
-// 300 bytes either side.
+// sentenceAround returns the sentence (or line) of text that holds [s, e).
 func sentenceAround(text string, s, e int) string {
-	from := max(0, s-300)
-	if i := strings.LastIndexAny(text[from:s], ".!?\n"); i >= 0 {
-		from += i + 1
-	}
-	to := min(len(text), e+300)
-	if i := strings.IndexAny(text[e:to], ".!?\n"); i >= 0 {
-		to = e + i
-	}
-	for from > 0 && from < len(text) && text[from]&0xC0 == 0x80 {
-		from--
-	}
-	for to < len(text) && text[to]&0xC0 == 0x80 {
-		to++
-	}
-	return text[from:to]
+	a, b := sentenceSpan(text, s, e)
+	return text[a:b]
 }
