@@ -78,7 +78,10 @@ func (a *App) JudgeContext() judge.Context {
 		AllowedDomains: []string{"acme-bank.example"},
 		Caller: []string{strconv.Itoa(me.ID), me.Name, me.Email, me.Phone, me.SSN, me.CardLast4,
 			money(me.BalanceCents), me.Address},
-		Public:        public,
+		Public: public,
+		// The bank's rivals, so that the competitor judge has names to
+		// look for (the demo itself never names them).
+		Competitors:   []string{"Globex Bank", "Northwind Credit Union"},
 		ToolsReported: true, // every tool the demo runs is in its reply's tool_calls
 	}
 }
