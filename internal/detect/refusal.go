@@ -832,7 +832,15 @@ func instructional(s string) bool {
 		len(reStepWord.FindAllStringIndex(s, 3)) >= 2 ||
 		len(reBullet.FindAllStringIndex(s, -1))-len(reBulletField.FindAllStringIndex(s, -1)) >= 3 ||
 		fencedCode(s) ||
-		reFirstThen.MatchString(s)
+		mayFirstThen(s) && reFirstThen.MatchString(s)
+}
+
+// mayFirstThen is a cheap test that reFirstThen can match the lower-cased
+// s: its bounded gap makes it the costliest pattern here, and most replies
+// have no opening word for it.
+func mayFirstThen(s string) bool {
+	return strings.Contains(s, "first") || strings.Contains(s, "to start") ||
+		strings.Contains(s, "to begin") || strings.Contains(s, "start by")
 }
 
 // fencedCode reports whether s has a fenced block that holds code or
