@@ -42,6 +42,11 @@ type Config struct {
 	// ToolsReported says the target reports every tool call it makes, so
 	// a reply without one took no action.
 	ToolsReported bool `yaml:"tools_reported"`
+	// JudgeModels are the judge models (one, or two for an ensemble) that
+	// read each probe against its sub-type's rubric after the
+	// deterministic judges; none: the run stays offline and the
+	// deterministic judges decide alone. Same keys as target.
+	JudgeModels []target.Config `yaml:"judge_models"`
 
 	// Vulnerabilities selects what to test ("vuln" or "vuln:type").
 	Vulnerabilities []string `yaml:"vulnerabilities"`
@@ -148,6 +153,14 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 	}
 	if c.MaxErrorRate != nil && (*c.MaxErrorRate < 0 || *c.MaxErrorRate > 1) {
 		return nil, fmt.Errorf("%s: max_error_rate must be between 0 and 1, got %v", path, *c.MaxErrorRate)
+	}
+	if len(c.JudgeModels) > 2 {
+		return nil, fmt.Errorf("%s: judge_models holds %d models; give one, or two for an ensemble", path, len(c.JudgeModels))
+	}
+	for i, m := range c.JudgeModels {
+		if err := m.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: judge_models[%d]: %w", path, i, err)
+		}
 	}
 	if len(c.CustomVulnerabilities) > 0 {
 		cat, fws, err := loadCustom(data, path, c.CustomVulnerabilities)

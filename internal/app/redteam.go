@@ -95,6 +95,9 @@ type Start struct {
 	// Blind lists the judges the target context leaves blind on the
 	// probes still to play, and what to configure (see BlindJudges).
 	Blind []BlindJudge
+	// JudgeModels names the judge models that read rubrics (none: the
+	// deterministic judges decide alone).
+	JudgeModels []string
 }
 
 // BlindJudge is a judge that cannot see what it checks on some probes of a
@@ -184,17 +187,19 @@ func Redteam(ctx context.Context, req RedteamRequest) (*RedteamResult, error) {
 
 // runner is a run being prepared and played.
 type runner struct {
-	req      RedteamRequest
-	st       store.Store
-	cfg      Config
-	info     redteam.RunInfo
-	probes   []redteam.Probe
-	done     map[string]bool
-	stale    int
-	tgt      target.Target
-	jctx     judge.Context
-	frames   []catalog.Framework
-	resuming bool
+	req    RedteamRequest
+	st     store.Store
+	cfg    Config
+	info   redteam.RunInfo
+	probes []redteam.Probe
+	done   map[string]bool
+	stale  int
+	tgt    target.Target
+	jctx   judge.Context
+	// judgeModels read probes against their rubrics (Config.JudgeModels).
+	judgeModels []target.Target
+	frames      []catalog.Framework
+	resuming    bool
 }
 
 // prepare resolves the configuration, the plan and the target, and checks
@@ -223,6 +228,13 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	}
 	if r.tgt, r.jctx, err = buildTarget(r.cfg, req); err != nil {
 		return nil, usage(err)
+	}
+	for i, mc := range r.cfg.JudgeModels {
+		m, err := target.New(mc, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))
+		if err != nil {
+			return nil, usage(fmt.Errorf("judge_models[%d]: %w", i, err))
+		}
+		r.judgeModels = append(r.judgeModels, m)
 	}
 	if r.info.Options.Purpose == "" {
 		r.info.Options.Purpose = r.jctx.Purpose
@@ -504,6 +516,9 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	}
 	r.stale = len(r.done) - doneInPlan
 	panel := judge.Default()
+	if len(r.judgeModels) > 0 {
+		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels})
+	}
 	if r.req.OnStart != nil {
 		var todo []redteam.Probe
 		for _, p := range r.probes {
@@ -512,7 +527,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 			}
 		}
 		r.req.OnStart(Start{Run: *info, Planned: len(r.probes), Done: doneInPlan, Stale: r.stale, Replaced: replaced,
-			Blind: BlindJudges(todo, r.jctx, panel)})
+			Blind: BlindJudges(todo, r.jctx, panel), JudgeModels: targetNames(r.judgeModels)})
 	}
 
 	// The store commits first; the log writes what the store has
@@ -696,4 +711,13 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// targetNames returns the targets' names.
+func targetNames(ts []target.Target) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name()
+	}
+	return out
 }

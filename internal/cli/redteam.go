@@ -216,6 +216,9 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 					fmt.Fprintf(e.stderr, "warning: %d stored probes are not in the plan any more (the catalog changed since the run started); they are kept in the results\n", s.Stale)
 				}
 			}
+			if len(s.JudgeModels) > 0 {
+				fmt.Fprintf(e.stderr, "judge models read each probe against its rubric after the deterministic judges: %s\n", strings.Join(s.JudgeModels, ", "))
+			}
 			for _, b := range s.Blind {
 				fmt.Fprintf(e.stderr, "note: judge %s is blind on %d of the probes: %s (set %s in the configuration)\n",
 					b.Judge, b.Probes, b.Missing, b.Key)
