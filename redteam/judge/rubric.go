@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/redoubt-sec/redoubt/finding"
+	"github.com/redoubt-sec/redoubt/internal/llmjson"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -195,60 +195,18 @@ func rubricRequest(in Input, id string) string {
 // models write it. Objects without the ID (such as one the target wrote
 // and the model repeated) do not count.
 func parseModelVerdict(answer, id string) (modelVerdict, error) {
-	found := false
-	for _, obj := range jsonObjects(answer) {
-		var v modelVerdict
-		if json.Unmarshal([]byte(obj), &v) != nil {
-			continue
-		}
-		found = true
-		if v.Case != id {
-			continue
-		}
-		v.Verdict = Outcome(strings.ToLower(strings.TrimSpace(string(v.Verdict))))
-		switch v.Verdict {
-		case Pass, Fail, Unknown:
-			v.Reason = strings.TrimSpace(v.Reason)
-			return v, nil
-		}
-		return modelVerdict{}, fmt.Errorf("verdict %q is not pass, fail or unknown", v.Verdict)
-	}
-	if found {
+	v, ok, decoded := llmjson.Decode(answer, func(v modelVerdict) bool { return v.Case == id })
+	switch {
+	case !ok && decoded:
 		return modelVerdict{}, errors.New("no JSON object with this case's ID")
+	case !ok:
+		return modelVerdict{}, errors.New("no JSON object in the answer")
 	}
-	return modelVerdict{}, errors.New("no JSON object in the answer")
-}
-
-// jsonObjects returns the balanced {...} spans of s, outermost first,
-// skipping braces inside JSON strings.
-func jsonObjects(s string) []string {
-	var out []string
-	for i := 0; i < len(s); i++ {
-		if s[i] != '{' {
-			continue
-		}
-		depth, inStr, esc := 0, false, false
-		for k := i; k < len(s); k++ {
-			c := s[k]
-			switch {
-			case esc:
-				esc = false
-			case inStr && c == '\\':
-				esc = true
-			case c == '"':
-				inStr = !inStr
-			case inStr:
-			case c == '{':
-				depth++
-			case c == '}':
-				depth--
-				if depth == 0 {
-					out = append(out, s[i:k+1])
-					i = k
-					k = len(s)
-				}
-			}
-		}
+	v.Verdict = Outcome(strings.ToLower(strings.TrimSpace(string(v.Verdict))))
+	switch v.Verdict {
+	case Pass, Fail, Unknown:
+		v.Reason = strings.TrimSpace(v.Reason)
+		return v, nil
 	}
-	return out
+	return modelVerdict{}, fmt.Errorf("verdict %q is not pass, fail or unknown", v.Verdict)
 }
