@@ -47,6 +47,11 @@ type Config struct {
 	// deterministic judges; none: the run stays offline and the
 	// deterministic judges decide alone. Same keys as target.
 	JudgeModels []target.Config `yaml:"judge_models"`
+	// ModelCache keeps the judge models' replies on disk, next to the run
+	// store (.redoubt/cache/), keyed by model, configuration and conversation,
+	// so a re-run or a resumed run asks again only what is new. Default
+	// on; false turns it off.
+	ModelCache *bool `yaml:"model_cache"`
 
 	// Vulnerabilities selects what to test ("vuln" or "vuln:type").
 	Vulnerabilities []string `yaml:"vulnerabilities"`

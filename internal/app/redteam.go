@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/redoubt-sec/redoubt/internal/demo"
+	"github.com/redoubt-sec/redoubt/internal/modelcache"
 	"github.com/redoubt-sec/redoubt/internal/report"
 	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
@@ -198,8 +200,11 @@ type runner struct {
 	jctx   judge.Context
 	// judgeModels read probes against their rubrics (Config.JudgeModels).
 	judgeModels []target.Target
-	frames      []catalog.Framework
-	resuming    bool
+	// judgeCaseKey makes the model judge's case IDs repeatable, for the
+	// model cache (judge.Rubric.CaseKey); nil without the cache.
+	judgeCaseKey []byte
+	frames       []catalog.Framework
+	resuming     bool
 }
 
 // prepare resolves the configuration, the plan and the target, and checks
@@ -229,10 +234,25 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	if r.tgt, r.jctx, err = buildTarget(r.cfg, req); err != nil {
 		return nil, usage(err)
 	}
+	var cache *modelcache.Cache
+	if len(r.cfg.JudgeModels) > 0 && (r.cfg.ModelCache == nil || *r.cfg.ModelCache) {
+		// Next to the run store: .redoubt/cache/ by default.
+		cache = modelcache.New(filepath.Join(filepath.Dir(strings.TrimPrefix(req.Store, "sqlite:")), "cache"), req.Logger)
+		if r.judgeCaseKey, err = cache.Secret(); err != nil {
+			req.Logger.Warn("the model cache is off", "err", err)
+			cache, err = nil, nil
+		}
+	}
 	for i, mc := range r.cfg.JudgeModels {
 		m, err := target.New(mc, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))
 		if err != nil {
 			return nil, usage(fmt.Errorf("judge_models[%d]: %w", i, err))
+		}
+		if cache != nil {
+			// The configuration without secrets identifies the model
+			// beyond its name (base URL, model, temperature...).
+			fp, _ := json.Marshal(mc.WithoutSecrets())
+			m = cache.Wrap(m, string(fp))
 		}
 		r.judgeModels = append(r.judgeModels, m)
 	}
@@ -517,7 +537,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	r.stale = len(r.done) - doneInPlan
 	panel := judge.Default()
 	if len(r.judgeModels) > 0 {
-		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels})
+		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels, CaseKey: r.judgeCaseKey})
 	}
 	if r.req.OnStart != nil {
 		var todo []redteam.Probe

@@ -2,7 +2,9 @@ package judge
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,6 +38,12 @@ type Rubric struct {
 	// NewCaseID returns the random ID of one judging (nil: 16 random
 	// bytes, hex). Tests set it.
 	NewCaseID func() string
+	// CaseKey, when set (and NewCaseID is not), makes the case ID an
+	// HMAC-SHA256 of the question under this secret key: the same
+	// question gets the same ID, so a cache of model replies
+	// (internal/modelcache) answers it again, while the target, which
+	// never sees the key, still cannot predict the ID.
+	CaseKey []byte
 }
 
 // Name implements Judge.
@@ -113,7 +121,7 @@ type modelVerdict struct {
 // ask asks one model, with one reminder when its answer holds no valid
 // verdict.
 func (j Rubric) ask(ctx context.Context, m target.Target, in Input) (modelVerdict, target.Usage, error) {
-	id := j.caseID()
+	id := j.caseID(m.Name(), rubricSystem, rubricRequest(in, "\x00"))
 	conv := target.Conversation{
 		{Role: target.RoleSystem, Content: rubricSystem},
 		{Role: target.RoleUser, Content: rubricRequest(in, id)},
@@ -142,9 +150,18 @@ func (j Rubric) ask(ctx context.Context, m target.Target, in Input) (modelVerdic
 	return modelVerdict{}, usage, fmt.Errorf("judge model %s gave no valid verdict: %w", m.Name(), last)
 }
 
-func (j Rubric) caseID() string {
+// caseID returns the ID of one judging: NewCaseID's, a keyed hash of
+// the question (CaseKey), or 16 random bytes.
+func (j Rubric) caseID(question ...string) string {
 	if j.NewCaseID != nil {
 		return j.NewCaseID()
+	}
+	if len(j.CaseKey) > 0 {
+		h := hmac.New(sha256.New, j.CaseKey)
+		for _, q := range question {
+			fmt.Fprintf(h, "%d:%s;", len(q), q)
+		}
+		return hex.EncodeToString(h.Sum(nil)[:16])
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:])
