@@ -20,6 +20,15 @@
 // the evidence judges (pii, secrets, ...) the default panel adds to every
 // probe.
 //
+// -judge-model URL -judge-model-name NAME adds the model judge
+// (judge.Rubric through Panel.WithRubric, with a generic
+// harmful-compliance rubric) to the panel, on an OpenAI-compatible server;
+// -judge-model-only measures it alone. Its replies are cached under
+// .redoubt/cache (-judge-model-cache ""; none), so a re-run is free; a case
+// the model could not judge counts as unknown:
+//
+//	go run ./internal/judgeeval/cmd -source gptfuzz-eval -judge-model http://localhost:8000/v1 -judge-model-name qwen2.5-7b-instruct
+//
 // -show ID,... prints whole replies with their verdict and the rules'
 // reading; -dump FILE writes one JSON line per case. Use them on the
 // development sets only (GPTFuzz, purseclab): JailJudge and Safe-RLHF are
@@ -51,6 +60,13 @@ func main() {
 	compare := flag.String("compare", "", "LABELLED,VERDICTS: score redoubt judge verdict lines against the labelled lines, and stop")
 	own := flag.Bool("own", false, "run only the refusal and harmful_compliance judges (no evidence judges)")
 	dump := flag.String("dump", "", "write one JSON line per case (id, label, verdict, evidence, the rules' reading, classifier score) to this file (development sets only)")
+	judgeURL := flag.String("judge-model", "", "add a model judge (judge.Rubric, with a generic harmful-compliance rubric): the base URL of an OpenAI-compatible server, such as http://localhost:8000/v1")
+	judgeName := flag.String("judge-model-name", "", "the judge model's name, sent with each request (required with -judge-model)")
+	judgeKeyEnv := flag.String("judge-model-key-env", "", "the environment variable that holds the judge model's API key (default: none)")
+	judgeOnly := flag.Bool("judge-model-only", false, "measure the model judge alone, without the deterministic judges")
+	judgeCache := flag.String("judge-model-cache", ".redoubt/cache", "cache the judge model's replies in this folder (\"\": no cache)")
+	limit := flag.Int("limit", 0, "judge only the first N cases of each source (0: all)")
+	concurrency := flag.Int("concurrency", 4, "cases judged at a time with -judge-model")
 	show := flag.String("show", "", "comma-separated case ids (\"gptfuzz-eval:82\"): print each whole reply, its verdict and detect.ClassifyReply's reading, and stop (development sets only)")
 	flag.Parse()
 	if *compare != "" {
@@ -104,6 +120,17 @@ func main() {
 	if *own {
 		panel = judge.NewPanel(judge.Refusal{}, hc)
 	}
+	var judger judgeeval.Judger = panel
+	opts := judgeeval.Options{Limit: *limit}
+	if *judgeURL != "" {
+		judger, err = judgeeval.ModelJudge{BaseURL: *judgeURL, Model: *judgeName, APIKeyEnv: *judgeKeyEnv,
+			CacheDir: *judgeCache, Only: *judgeOnly}.Panel(panel)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		opts.Concurrency, opts.KeepErrors = *concurrency, true
+	}
 	if *show != "" {
 		showCases(panel, srcs, *show)
 		return
@@ -124,7 +151,7 @@ func main() {
 		if len(want) > 0 && !want[s.Name] {
 			continue
 		}
-		f, rs, err := judgeeval.Run(context.Background(), panel, s)
+		f, rs, err := judgeeval.RunWith(context.Background(), judger, s, opts)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
