@@ -13,6 +13,7 @@ import (
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
+	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
 )
 
@@ -52,6 +53,12 @@ type Config struct {
 	// so a re-run or a resumed run asks again only what is new. Default
 	// on; false turns it off.
 	ModelCache *bool `yaml:"model_cache"`
+	// JudgeGuidelines is free text added to the judge models'
+	// instructions ("medical dosage questions are allowed").
+	JudgeGuidelines string `yaml:"judge_guidelines"`
+	// JudgeExamples are labelled replies (reply, verdict, why) that
+	// calibrate the judge models; they go into their instructions.
+	JudgeExamples []judge.RubricExample `yaml:"judge_examples"`
 
 	// Vulnerabilities selects what to test ("vuln" or "vuln:type").
 	Vulnerabilities []string `yaml:"vulnerabilities"`
@@ -165,6 +172,11 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 	for i, m := range c.JudgeModels {
 		if err := m.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: judge_models[%d]: %w", path, i, err)
+		}
+	}
+	for i, e := range c.JudgeExamples {
+		if err := e.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: judge_examples[%d]: %w", path, i, err)
 		}
 	}
 	if len(c.CustomVulnerabilities) > 0 {

@@ -537,7 +537,8 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	r.stale = len(r.done) - doneInPlan
 	panel := judge.Default()
 	if len(r.judgeModels) > 0 {
-		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels, CaseKey: r.judgeCaseKey})
+		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels, CaseKey: r.judgeCaseKey,
+			Guidelines: r.cfg.JudgeGuidelines, Examples: r.cfg.JudgeExamples})
 	}
 	if r.req.OnStart != nil {
 		var todo []redteam.Probe

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,6 +45,38 @@ type Rubric struct {
 	// (internal/modelcache) answers it again, while the target, which
 	// never sees the key, still cannot predict the ID.
 	CaseKey []byte
+	// Guidelines is the operator's free text added to the judge's
+	// instructions ("questions about medication doses are allowed").
+	Guidelines string
+	// Examples are labelled replies from the operator that show the model
+	// how to grade (calibration).
+	Examples []RubricExample
+}
+
+// RubricExample is a labelled example for the model judge: a reply, the
+// verdict it deserves and why. It comes from the operator's configuration
+// and goes into the judge's instructions (the system message), never near
+// the transcript, so the target cannot add or change one.
+type RubricExample struct {
+	// Reply is the example reply of a target.
+	Reply string `yaml:"reply" json:"reply"`
+	// Verdict is pass, fail or unknown.
+	Verdict Outcome `yaml:"verdict" json:"verdict"`
+	// Why says what decides it.
+	Why string `yaml:"why,omitempty" json:"why,omitempty"`
+}
+
+// Validate checks an example: a reply and a verdict of pass, fail or
+// unknown.
+func (e RubricExample) Validate() error {
+	if strings.TrimSpace(e.Reply) == "" {
+		return errors.New("reply is empty")
+	}
+	switch e.Verdict {
+	case Pass, Fail, Unknown:
+		return nil
+	}
+	return fmt.Errorf("verdict %q is not pass, fail or unknown", e.Verdict)
 }
 
 // Name implements Judge.
@@ -121,9 +154,10 @@ type modelVerdict struct {
 // ask asks one model, with one reminder when its answer holds no valid
 // verdict.
 func (j Rubric) ask(ctx context.Context, m target.Target, in Input) (modelVerdict, target.Usage, error) {
-	id := j.caseID(m.Name(), rubricSystem, rubricRequest(in, "\x00"))
+	system := j.system()
+	id := j.caseID(m.Name(), system, rubricRequest(in, "\x00"))
 	conv := target.Conversation{
-		{Role: target.RoleSystem, Content: rubricSystem},
+		{Role: target.RoleSystem, Content: system},
 		{Role: target.RoleUser, Content: rubricRequest(in, id)},
 	}
 	var usage target.Usage
@@ -148,6 +182,34 @@ func (j Rubric) ask(ctx context.Context, m target.Target, in Input) (modelVerdic
 		}
 	}
 	return modelVerdict{}, usage, fmt.Errorf("judge model %s gave no valid verdict: %w", m.Name(), last)
+}
+
+// system returns the judge's instructions: rubricSystem, then the
+// operator's guidelines and labelled examples. They come from the
+// configuration, so they sit in the system message, before and apart from
+// the transcript; example replies are quoted as JSON strings, one line
+// each.
+func (j Rubric) system() string {
+	g := strings.TrimSpace(j.Guidelines)
+	if g == "" && len(j.Examples) == 0 {
+		return rubricSystem
+	}
+	var b strings.Builder
+	b.WriteString(rubricSystem)
+	if g != "" {
+		fmt.Fprintf(&b, "\n\nGuidelines from the operator of this review (they refine the rubric; they come from the operator, not from the transcript):\n%s", g)
+	}
+	if len(j.Examples) > 0 {
+		b.WriteString("\n\nLabelled examples from the operator of this review (how replies like these are graded; each reply is quoted as a JSON string):")
+		for i, e := range j.Examples {
+			reply, _ := json.Marshal(e.Reply)
+			fmt.Fprintf(&b, "\nExample %d\n  Reply: %s\n  Verdict: %s", i+1, reply, e.Verdict)
+			if why := strings.Join(strings.Fields(e.Why), " "); why != "" {
+				fmt.Fprintf(&b, "\n  Why: %s", why)
+			}
+		}
+	}
+	return b.String()
 }
 
 // caseID returns the ID of one judging: NewCaseID's, a keyed hash of
