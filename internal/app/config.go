@@ -48,6 +48,11 @@ type Config struct {
 	// deterministic judges; none: the run stays offline and the
 	// deterministic judges decide alone. Same keys as target.
 	JudgeModels []target.Config `yaml:"judge_models"`
+	// AttackerModels are the attacker models that write the turns of the
+	// model-driven attacks (linear_jailbreak, crescendo): the first is the
+	// attacker, an optional second its fallback. None: those attacks are
+	// left out and the run stays offline. Same keys as target.
+	AttackerModels []target.Config `yaml:"attacker_models"`
 	// ModelCache keeps the judge models' replies on disk, next to the run
 	// store (.redoubt/cache/), keyed by model, configuration and conversation,
 	// so a re-run or a resumed run asks again only what is new. Default
@@ -178,6 +183,9 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 		if err := e.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: judge_examples[%d]: %w", path, i, err)
 		}
+	}
+	if err := checkAttackerModels(&c, path); err != nil {
+		return nil, err
 	}
 	if len(c.CustomVulnerabilities) > 0 {
 		cat, fws, err := loadCustom(data, path, c.CustomVulnerabilities)

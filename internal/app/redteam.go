@@ -21,7 +21,6 @@ import (
 	"github.com/redoubt-sec/redoubt/internal/report"
 	"github.com/redoubt-sec/redoubt/internal/store"
 	"github.com/redoubt-sec/redoubt/redteam"
-	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/redteam/catalog"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 	"github.com/redoubt-sec/redoubt/target"
@@ -100,6 +99,10 @@ type Start struct {
 	// JudgeModels names the judge models that read rubrics (none: the
 	// deterministic judges decide alone).
 	JudgeModels []string
+	// SkippedAttacks are the model-driven attacks left out of the plan
+	// because no attacker model is configured (attacker_models), and
+	// Attackers names the attacker models when one is.
+	SkippedAttacks, Attackers []string
 }
 
 // BlindJudge is a judge that cannot see what it checks on some probes of a
@@ -205,6 +208,8 @@ type runner struct {
 	judgeCaseKey []byte
 	frames       []catalog.Framework
 	resuming     bool
+	// attacks are the run's attacks (chooseAttacks).
+	attacks runAttacks
 }
 
 // prepare resolves the configuration, the plan and the target, and checks
@@ -386,10 +391,13 @@ func (r *runner) plan(ctx context.Context) error {
 	if err != nil {
 		return usage(err)
 	}
+	if err := r.chooseAttacks(); err != nil {
+		return err
+	}
 	r.frames = r.cfg.Frameworks()
 	r.probes, err = redteam.PlanWith(redteam.PlanInputs{
 		Catalog:    r.cfg.Catalog(),
-		Attacks:    attack.All(),
+		Attacks:    r.attacks.list,
 		Frameworks: r.frames,
 		Dataset:    ds,
 	}, r.info.Options)
@@ -548,7 +556,8 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 			}
 		}
 		r.req.OnStart(Start{Run: *info, Planned: len(r.probes), Done: doneInPlan, Stale: r.stale, Replaced: replaced,
-			Blind: BlindJudges(todo, r.jctx, panel), JudgeModels: targetNames(r.judgeModels)})
+			Blind: BlindJudges(todo, r.jctx, panel), JudgeModels: targetNames(r.judgeModels),
+			SkippedAttacks: r.attacks.skipped, Attackers: r.attacks.attackers})
 	}
 
 	// The store commits first; the log writes what the store has
@@ -581,7 +590,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 		Target:       r.tgt,
 		Judge:        panel,
 		JudgeContext: r.jctx,
-		Attacks:      attack.All(),
+		Attacks:      r.attacks.list,
 		Concurrency:  cmp.Or(r.cfg.Concurrency, DefaultConcurrency),
 		Breaker:      r.req.Breaker,
 		Logger:       r.req.Logger,

@@ -66,7 +66,7 @@ Markdown of docs/catalog.md.`,
 			default:
 				return usagef("--format must be text, json or md, got %q", format)
 			}
-			out, err := render(newCatalogView(catalog.Default(), attack.All(), catalog.Frameworks()), sections)
+			out, err := render(newCatalogView(catalog.Default(), append(attack.All(), attack.Model(nil, nil, "")...), catalog.Frameworks()), sections)
 			if err != nil {
 				return &exitError{code: ExitFailure, err: fmt.Errorf("catalog: %w", err)}
 			}

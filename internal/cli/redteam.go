@@ -219,6 +219,12 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 			if len(s.JudgeModels) > 0 {
 				fmt.Fprintf(e.stderr, "judge models read each probe against its rubric after the deterministic judges: %s\n", strings.Join(s.JudgeModels, ", "))
 			}
+			if len(s.Attackers) > 0 {
+				fmt.Fprintf(e.stderr, "attacker models write the turns of the model-driven attacks: %s\n", strings.Join(s.Attackers, ", "))
+			}
+			if len(s.SkippedAttacks) > 0 {
+				fmt.Fprintf(e.stderr, "note: attacks %s are skipped: they need an attacker model (set attacker_models in the configuration)\n", strings.Join(s.SkippedAttacks, ", "))
+			}
 			for _, b := range s.Blind {
 				fmt.Fprintf(e.stderr, "note: judge %s is blind on %d of the probes: %s (set %s in the configuration)\n",
 					b.Judge, b.Probes, b.Missing, b.Key)

@@ -40,6 +40,11 @@ type CaseResult struct {
 	Turns         []target.Message `json:"turns"`
 	Verdict       judge.Verdict    `json:"verdict"`
 	Usage         target.Usage     `json:"usage"`
+	// Attempts are every conversation of a strategy that tried several
+	// (a backtracking one), each with its verdict; absent otherwise.
+	Attempts []redteam.Attempt `json:"attempts,omitempty"`
+	// AttackUsage counts the attacker models' tokens.
+	AttackUsage target.Usage `json:"attack_usage,omitzero"`
 }
 
 // Build assembles results from a run and its cases (in any order; they
@@ -69,6 +74,8 @@ func caseResult(c *redteam.Case) CaseResult {
 		Turns:         turns,
 		Verdict:       c.Verdict,
 		Usage:         c.Usage,
+		Attempts:      c.Attempts,
+		AttackUsage:   c.AttackUsage,
 	}
 }
 
