@@ -243,10 +243,10 @@ func (pl player) play(ctx context.Context, p Probe, s Strategy) (c Case, targetE
 		if ctx.Err() != nil {
 			return c, false, false
 		}
+		c.AttackUsage = c.AttackUsage.Add(mv.Usage) // an attacker model's tokens count even when its move failed
 		if err != nil {
 			return errored("attack strategy: " + err.Error())
 		}
-		c.AttackUsage = c.AttackUsage.Add(mv.Usage)
 		if mv.Done {
 			break
 		}

@@ -179,6 +179,9 @@ func TestAllAttackersRefuse(t *testing.T) {
 			if len(att.asked) != 2 || len(fb.asked) != 2 {
 				t.Errorf("asked attacker %d times, fallback %d; want 2 each", len(att.asked), len(fb.asked))
 			}
+			if c.AttackUsage.PromptTokens != 40 {
+				t.Errorf("attack usage %+v, want the 4 failed calls counted", c.AttackUsage)
+			}
 		})
 	}
 }
