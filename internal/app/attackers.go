@@ -1,9 +1,10 @@
 package app
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/redoubt-sec/redoubt/redteam"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
@@ -66,20 +67,14 @@ func (r *runner) chooseAttacks() error {
 		if err != nil {
 			return usage(fmt.Errorf("attacker_models[%d]: %w", i, err))
 		}
-		built[i] = m
 		names = append(names, m.Name())
+		if r.cache != nil {
+			fp, _ := json.Marshal(mc.WithoutSecrets())
+			m = r.cache.Wrap(m, string(fp))
+		}
+		built[i] = m
 	}
-	purpose := cmpOr(r.info.Options.Purpose, r.jctx.Purpose, redteam.DefaultPurpose)
+	purpose := cmp.Or(r.info.Options.Purpose, r.jctx.Purpose, redteam.DefaultPurpose)
 	r.attacks = runAttacks{list: append(list, attack.Model(built[0], built[1], purpose)...), attackers: names}
 	return nil
-}
-
-// cmpOr returns the first of ss that is not blank.
-func cmpOr(ss ...string) string {
-	for _, s := range ss {
-		if strings.TrimSpace(s) != "" {
-			return s
-		}
-	}
-	return ""
 }

@@ -147,4 +147,20 @@ out: %q
 	if len(seen) != 2 || calls.Load() != 2 {
 		t.Errorf("model attacks played: %v, attacker calls %d; want both, one call each", seen, calls.Load())
 	}
+
+	// A second run of the same plan takes the attacker's answers from the
+	// model cache: no call, the same attacks.
+	cfg.Out = filepath.Join(dir, "out2")
+	again, err := Redteam(t.Context(), RedteamRequest{Config: *cfg, ConfigPath: cfgPath, Store: filepath.Join(dir, "db.sqlite"), Preflight: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("the re-run asked the attacker %d more times; want the cache to answer", calls.Load()-2)
+	}
+	for i, c := range again.Results.Cases {
+		if c.Turns[0].Content != res.Results.Cases[i].Turns[0].Content {
+			t.Errorf("%s: the re-run sent %q, the first run %q", c.ID, c.Turns[0].Content, res.Results.Cases[i].Turns[0].Content)
+		}
+	}
 }

@@ -206,8 +206,11 @@ type runner struct {
 	// judgeCaseKey makes the model judge's case IDs repeatable, for the
 	// model cache (judge.Rubric.CaseKey); nil without the cache.
 	judgeCaseKey []byte
-	frames       []catalog.Framework
-	resuming     bool
+	// cache holds attacker and judge models' replies (Config.ModelCache);
+	// nil when off or when no model is configured.
+	cache    *modelcache.Cache
+	frames   []catalog.Framework
+	resuming bool
 	// attacks are the run's attacks (chooseAttacks).
 	attacks runAttacks
 }
@@ -239,15 +242,16 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	if r.tgt, r.jctx, err = buildTarget(r.cfg, req); err != nil {
 		return nil, usage(err)
 	}
-	var cache *modelcache.Cache
-	if len(r.cfg.JudgeModels) > 0 && (r.cfg.ModelCache == nil || *r.cfg.ModelCache) {
-		// Next to the run store: .redoubt/cache/ by default.
-		cache = modelcache.New(filepath.Join(filepath.Dir(strings.TrimPrefix(req.Store, "sqlite:")), "cache"), req.Logger)
-		if r.judgeCaseKey, err = cache.Secret(); err != nil {
+	if len(r.cfg.JudgeModels)+len(r.cfg.AttackerModels) > 0 && (r.cfg.ModelCache == nil || *r.cfg.ModelCache) {
+		// Next to the run store: .redoubt/cache/ by default. Attacker and
+		// judge models share it.
+		r.cache = modelcache.New(filepath.Join(filepath.Dir(strings.TrimPrefix(req.Store, "sqlite:")), "cache"), req.Logger)
+		if r.judgeCaseKey, err = r.cache.Secret(); err != nil {
 			req.Logger.Warn("the model cache is off", "err", err)
-			cache, err = nil, nil
+			r.cache, err = nil, nil
 		}
 	}
+	cache := r.cache
 	for i, mc := range r.cfg.JudgeModels {
 		m, err := target.New(mc, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))
 		if err != nil {
