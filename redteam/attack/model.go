@@ -26,7 +26,7 @@ const (
 
 // ModelIDs returns the IDs of the attacks that need an attacker model
 // (Model), in the order Model lists them.
-func ModelIDs() []string { return []string{"linear_jailbreak", "crescendo", "pair"} }
+func ModelIDs() []string { return []string{"linear_jailbreak", "crescendo", "pair", "tap"} }
 
 // Model returns the attacks whose user turns an attacker model writes,
 // turn by turn, from what the target said: linear_jailbreak and
@@ -67,7 +67,7 @@ func Model(attacker, fallback target.Target, purpose string) []redteam.Attack {
 				return &crescendo{w: w, maxTurns: DefaultCrescendoTurns, maxBacktracks: DefaultCrescendoBacktracks}
 			},
 		},
-		pairAttack(w, PAIROptions{}),
+		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}),
 	}
 }
 
