@@ -97,6 +97,9 @@ type Summary struct {
 	// ByFramework is filled by SummarizeFrameworks (Summarize leaves it
 	// empty: it knows no frameworks).
 	ByFramework []FrameworkSummary `json:"by_framework"`
+	// Cost is what the run's models spent (Case.Costs summed per model
+	// and role); absent when no model spent any tokens.
+	Cost *CostSummary `json:"cost,omitempty"`
 }
 
 // Summarize tallies cases by vulnerability, sub-type and attack, keeping

@@ -54,10 +54,31 @@ type Case struct {
 	Verdict  judge.Verdict `json:"verdict"`
 	// Usage counts the target's tokens; AttackUsage those of attacker
 	// models (judge models' are in Verdict.Usage).
-	Usage       target.Usage  `json:"usage"`
-	AttackUsage target.Usage  `json:"attack_usage,omitzero"`
-	Started     time.Time     `json:"started"`
-	Elapsed     time.Duration `json:"elapsed_ns"`
+	Usage       target.Usage `json:"usage"`
+	AttackUsage target.Usage `json:"attack_usage,omitzero"`
+	// Costs are the case's tokens and their price, per model that spent
+	// them (attacker, judge, and the target when its model has a price);
+	// absent when no model spent any.
+	Costs   []ModelCost   `json:"costs,omitempty"`
+	Started time.Time     `json:"started"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// ModelCost is what one model spent, in a case or in a run.
+type ModelCost struct {
+	// Model is the configured model name; Role is attacker, judge or
+	// target.
+	Model            string  `json:"model"`
+	Role             string  `json:"role"`
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	USD              float64 `json:"cost_usd"`
+}
+
+// CostSummary is what a run's models spent: in all, and per model.
+type CostSummary struct {
+	TotalUSD float64     `json:"total_usd"`
+	Models   []ModelCost `json:"models"`
 }
 
 // Errored reports whether the probe got no verdict: the target, a judge or

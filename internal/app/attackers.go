@@ -68,6 +68,7 @@ func (r *runner) chooseAttacks() error {
 			return usage(fmt.Errorf("attacker_models[%d]: %w", i, err))
 		}
 		names = append(names, m.Name())
+		m = r.meterModel(m, mc)
 		if r.cache != nil {
 			fp, _ := json.Marshal(mc.WithoutSecrets())
 			m = r.cache.Wrap(m, string(fp))

@@ -6,9 +6,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/redoubt-sec/redoubt/internal/pricing"
 	"github.com/redoubt-sec/redoubt/internal/suggest"
 	"github.com/redoubt-sec/redoubt/internal/yamlx"
 	"github.com/redoubt-sec/redoubt/redteam"
@@ -86,6 +88,18 @@ type Config struct {
 	// PreflightTimeout bounds the preflight exchange (default 30s; 0s skips
 	// the preflight).
 	PreflightTimeout *target.Duration `yaml:"preflight_timeout"`
+	// Prices are USD prices per million tokens of model name patterns,
+	// tried before PricesFile's and the embedded table's (internal/pricing).
+	Prices pricing.Table `yaml:"prices"`
+	// PricesFile is a YAML list of prices, tried after Prices.
+	PricesFile string `yaml:"prices_file"`
+	// MaxCost, MaxCalls and TimeBudget stop a run cleanly (interrupted,
+	// resumable) once its models have cost this many USD, attacker and
+	// judge models have been called this many times, or it has played this
+	// long. Zero or absent: no limit.
+	MaxCost    *float64         `yaml:"max_cost"`
+	MaxCalls   *int             `yaml:"max_calls"`
+	TimeBudget *target.Duration `yaml:"time_budget"`
 	// Out is the output directory; DB the SQLite store.
 	Out string `yaml:"out"`
 	DB  string `yaml:"db"`
@@ -106,6 +120,14 @@ type Config struct {
 	// nil when there are none (loadConfig sets them).
 	catalog    *catalog.Catalog
 	frameworks []catalog.Framework
+	// priceFile is PricesFile's table.
+	priceFile pricing.Table
+}
+
+// PriceTable is the table a run prices tokens with: Prices, then
+// PricesFile's entries, then the embedded table.
+func (c *Config) PriceTable() pricing.Table {
+	return pricing.Default().With(append(append(pricing.Table{}, c.Prices...), c.priceFile...))
 }
 
 // CustomVulnerability is a vulnerability the user defines in the
@@ -170,6 +192,24 @@ func ParseConfig(data []byte, path string) (*Config, error) {
 	}
 	if c.MaxErrorRate != nil && (*c.MaxErrorRate < 0 || *c.MaxErrorRate > 1) {
 		return nil, fmt.Errorf("%s: max_error_rate must be between 0 and 1, got %v", path, *c.MaxErrorRate)
+	}
+	if err := c.Prices.Validate(path); err != nil {
+		return nil, err
+	}
+	if c.PricesFile != "" {
+		t, err := pricing.Load(c.PricesFile)
+		if err != nil {
+			return nil, fmt.Errorf("%s: prices_file: %w", path, err)
+		}
+		c.priceFile = t
+	}
+	switch {
+	case c.MaxCost != nil && *c.MaxCost < 0:
+		return nil, fmt.Errorf("%s: max_cost is in USD, 0 (no limit) or more, got %v", path, *c.MaxCost)
+	case c.MaxCalls != nil && *c.MaxCalls < 0:
+		return nil, fmt.Errorf("%s: max_calls must be 0 (no limit) or more, got %d", path, *c.MaxCalls)
+	case c.TimeBudget != nil && *c.TimeBudget < 0:
+		return nil, fmt.Errorf("%s: time_budget must be 0 (no limit) or more, got %s", path, time.Duration(*c.TimeBudget))
 	}
 	if len(c.JudgeModels) > 2 {
 		return nil, fmt.Errorf("%s: judge_models holds %d models; give one, or two for an ensemble", path, len(c.JudgeModels))

@@ -78,6 +78,10 @@ type RedteamRequest struct {
 	OnStart func(Start)
 	// Breaker overrides the engine's circuit breaker settings.
 	Breaker redteam.Breaker
+	// Budget stops the run cleanly (interrupted, with a *BudgetError that
+	// wraps ErrInterrupted) when its models' cost, their calls or its
+	// time reach a limit. A resume gets a fresh budget.
+	Budget  Budget
 	Logger  *slog.Logger
 	Getenv  func(string) string
 	Version string
@@ -213,12 +217,15 @@ type runner struct {
 	resuming bool
 	// attacks are the run's attacks (chooseAttacks).
 	attacks runAttacks
+	// meter counts the models' calls and cost against req.Budget; nil
+	// for a dry run.
+	meter *meter
 }
 
 // prepare resolves the configuration, the plan and the target, and checks
 // the target. The store is open on success.
 func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
-	r := &runner{req: req, cfg: req.Config, resuming: req.Resume != ""}
+	r := &runner{req: req, cfg: req.Config, resuming: req.Resume != "", meter: &meter{b: req.Budget}}
 	if r.resuming {
 		st, err := store.Open(ctx, req.Store)
 		if err != nil {
@@ -257,6 +264,7 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 		if err != nil {
 			return nil, usage(fmt.Errorf("judge_models[%d]: %w", i, err))
 		}
+		m = r.meterModel(m, mc)
 		if cache != nil {
 			// The configuration without secrets identifies the model
 			// beyond its name (base URL, model, temperature...).
@@ -575,6 +583,12 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	chain := redteam.Handlers(append([]redteam.Handler{store.NewHandler(ctx, r.st, info.ID), log, results}, r.req.Handlers...)...)
 	runCtx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
+	r.meter.stop = stopRun
+	if d := r.req.Budget.Time; d > 0 {
+		t := time.AfterFunc(d, func() { r.meter.trip(&BudgetError{Budget: "time", Limit: d.String()}) })
+		defer t.Stop()
+	}
+	chain = &costHandler{next: chain, p: newPricer(&r.cfg, r.cfg.Target), meter: r.meter}
 	renewDone := r.renew(runCtx, stopRun, owner)
 
 	runEvent := func(typ string) error {
@@ -754,4 +768,15 @@ func targetNames(ts []target.Target) []string {
 		out[i] = t.Name()
 	}
 	return out
+}
+
+// meterModel puts the run's meter under an attacker or judge model (below
+// the model cache: a cached answer is neither a call nor a cost); a dry
+// run has no meter.
+func (r *runner) meterModel(m target.Target, mc target.Config) target.Target {
+	if r.meter == nil {
+		return m
+	}
+	price, _ := r.cfg.PriceTable().Lookup(modelName(mc))
+	return r.meter.wrap(m, price)
 }

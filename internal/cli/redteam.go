@@ -48,6 +48,9 @@ type redteamFlags struct {
 	framework    string
 	dataset      string
 	fwSummary    bool
+	maxCost      float64
+	maxCalls     int
+	timeBudget   time.Duration
 	command      []string // --target exec -- COMMAND...
 }
 
@@ -93,7 +96,8 @@ sent again. A finished run's errored probes are sent again with
 
 Exit codes: 0 pass rate at or above --fail-under; 1 below it; 2 usage or
 configuration error; 3 other failure; 4 the target failed (the run stopped,
-or more than --max-error-rate of the probes got no verdict); 130 interrupted.`,
+or more than --max-error-rate of the probes got no verdict); 130 interrupted
+(Ctrl-C, or a budget: --max-cost, --max-calls, --time-budget).`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -130,6 +134,9 @@ or more than --max-error-rate of the probes got no verdict); 130 interrupted.`,
 	fl.StringVar(&f.framework, "framework", "", "run what a framework maps to: owasp-llm-2025, owasp-agentic-2026, nist-ai-rmf, mitre-atlas, eu-ai-act")
 	fl.StringVar(&f.dataset, "dataset", "", "add the prompts of a CSV or JSON-lines file as probes (column mapping: dataset in --config)")
 	fl.BoolVar(&f.fwSummary, "frameworks-summary", false, "print a table per framework in the summary (results.json always has them)")
+	fl.Float64Var(&f.maxCost, "max-cost", 0, "stop the run (resumable) once its models have cost this many USD, priced with the price table (0: no limit)")
+	fl.IntVar(&f.maxCalls, "max-calls", 0, "stop the run (resumable) once attacker and judge models have been called this many times (0: no limit)")
+	fl.DurationVar(&f.timeBudget, "time-budget", 0, "stop the run (resumable) once it has played this long, e.g. 30m (0: no limit)")
 	return cmd
 }
 
@@ -152,6 +159,12 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 		return usagef("--retry-errors goes with --resume RUN_ID")
 	case f.dryRun && f.resume != "":
 		return usagef("--dry-run plans a new run; it cannot be combined with --resume")
+	case f.maxCost < 0:
+		return usagef("--max-cost is in USD, 0 (no limit) or more, got %v", f.maxCost)
+	case f.maxCalls < 0:
+		return usagef("--max-calls must be 0 (no limit) or more, got %d", f.maxCalls)
+	case f.timeBudget < 0:
+		return usagef("--time-budget must be 0 (no limit) or more, got %s", f.timeBudget)
 	}
 	if f.resume != "" {
 		var given []string
@@ -193,6 +206,17 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 		preflight = -1 // the app's "skip"
 	}
 
+	budget := app.Budget{MaxCostUSD: f.maxCost, MaxCalls: f.maxCalls, Time: f.timeBudget}
+	if !changed("max-cost") && cfg.MaxCost != nil {
+		budget.MaxCostUSD = *cfg.MaxCost
+	}
+	if !changed("max-calls") && cfg.MaxCalls != nil {
+		budget.MaxCalls = *cfg.MaxCalls
+	}
+	if !changed("time-budget") && cfg.TimeBudget != nil {
+		budget.Time = time.Duration(*cfg.TimeBudget)
+	}
+
 	bar := &progress{}
 	req := app.RedteamRequest{
 		Config:      cfg,
@@ -202,6 +226,7 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 		TargetGiven: changed("target"),
 		Store:       cmp.Or(cfg.DB, app.DefaultStore),
 		Preflight:   preflight,
+		Budget:      budget,
 		Handlers:    []redteam.Handler{bar},
 		Logger:      e.log,
 		Getenv:      e.getenv,
@@ -259,7 +284,11 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 	fmt.Fprintf(e.stderr, "\nrun %s: %d of %d probes in %s; results in %s\n", res.Run.ID, all.Total, res.Run.Planned, time.Since(start).Round(time.Millisecond), res.Path)
 
 	hint := resumeHint(res, cfg)
+	var be *app.BudgetError
 	switch {
+	case errors.As(err, &be):
+		return &exitError{code: ExitInterrupted, err: fmt.Errorf("run stopped: %w (%s); %d of %d probes are done; continue with: %s (a resume gets a fresh budget; give %s again to bound it)",
+			be, be.Flag(), all.Total-all.Errored, res.Run.Planned, hint, be.Flag())}
 	case errors.Is(err, app.ErrInterrupted):
 		return &exitError{code: ExitInterrupted, err: fmt.Errorf("interrupted; continue with: %s", hint)}
 	case errors.Is(err, redteam.ErrTargetFailed):

@@ -23,6 +23,8 @@ type entry struct {
 	seq     int
 	errored bool
 	res     CaseResult
+	// costs are the case's Costs, for the run's summary.
+	costs []redteam.ModelCost
 }
 
 // Handle implements redteam.Handler.
@@ -39,7 +41,7 @@ func (c *Collector) Add(k *redteam.Case) {
 	if c.index == nil {
 		c.index = map[string]int{}
 	}
-	e := entry{seq: k.Probe.Seq, errored: k.Errored(), res: caseResult(k)}
+	e := entry{seq: k.Probe.Seq, errored: k.Errored(), res: caseResult(k), costs: k.Costs}
 	if i, ok := c.index[k.Probe.ID]; ok {
 		if !c.entries[i].errored && e.errored {
 			return
@@ -71,5 +73,33 @@ func (c *Collector) Results(run redteam.RunInfo, frameworks ...catalog.Framework
 	}
 	r.Summary = redteam.Summarize(tally)
 	r.Summary.ByFramework = redteam.SummarizeFrameworks(tally, frameworks)
+	r.Summary.Cost = sumCosts(es)
 	return r
+}
+
+// sumCosts adds the cases' costs per model and role, in order of first
+// appearance; nil when there are none.
+func sumCosts(cases []entry) *redteam.CostSummary {
+	var s redteam.CostSummary
+	index := map[[2]string]int{}
+	for _, c := range cases {
+		for _, m := range c.costs {
+			k := [2]string{m.Role, m.Model}
+			i, ok := index[k]
+			if !ok {
+				i = len(s.Models)
+				index[k] = i
+				s.Models = append(s.Models, redteam.ModelCost{Model: m.Model, Role: m.Role})
+			}
+			t := &s.Models[i]
+			t.PromptTokens += m.PromptTokens
+			t.CompletionTokens += m.CompletionTokens
+			t.USD += m.USD
+			s.TotalUSD += m.USD
+		}
+	}
+	if len(s.Models) == 0 {
+		return nil
+	}
+	return &s
 }

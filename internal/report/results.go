@@ -45,6 +45,8 @@ type CaseResult struct {
 	Attempts []redteam.Attempt `json:"attempts,omitempty"`
 	// AttackUsage counts the attacker models' tokens.
 	AttackUsage target.Usage `json:"attack_usage,omitzero"`
+	// CostUSD is the case's price: its Costs summed; absent when zero.
+	CostUSD float64 `json:"cost_usd,omitempty"`
 }
 
 // Build assembles results from a run and its cases (in any order; they
@@ -76,6 +78,7 @@ func caseResult(c *redteam.Case) CaseResult {
 		Usage:         c.Usage,
 		Attempts:      c.Attempts,
 		AttackUsage:   c.AttackUsage,
+		CostUSD:       totalUSD(c.Costs),
 	}
 }
 
@@ -163,4 +166,13 @@ func WriteFile(dir string, r Results) (string, error) {
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	return path, nil
+}
+
+// totalUSD sums the costs' prices.
+func totalUSD(cs []redteam.ModelCost) float64 {
+	var t float64
+	for _, c := range cs {
+		t += c.USD
+	}
+	return t
 }

@@ -47,6 +47,16 @@ func WriteSummary(w io.Writer, s redteam.Summary) error {
 	}
 	b.WriteString("\n")
 	row("TOTAL", s.Overall)
+	if c := s.Cost; c != nil && c.TotalUSD > 0 {
+		fmt.Fprintf(&b, "\nCOST  $%.4f", c.TotalUSD)
+		var parts []string
+		for _, m := range c.Models {
+			if m.USD > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s $%.4f (%d+%d tokens)", m.Role, m.Model, m.USD, m.PromptTokens, m.CompletionTokens))
+			}
+		}
+		fmt.Fprintf(&b, ": %s\n", strings.Join(parts, ", "))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/redteam"
+)
+
+// passJudge is an OpenAI-compatible judge model that passes every case,
+// spending 300 prompt and 20 completion tokens a call.
+func passJudge(t *testing.T) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var calls atomic.Int64
+	caseRe := regexp.MustCompile(`Case ID: ([0-9a-f]+)`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var req wire.ChatRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var id string
+		for _, m := range req.Messages {
+			text, _ := m.Content.Text()
+			if s := caseRe.FindStringSubmatch(text); s != nil {
+				id = s[1]
+			}
+		}
+		answer := fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "scripted"}`, id)
+		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
+			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}},
+			Usage:   &wire.Usage{PromptTokens: 300, CompletionTokens: 20, TotalTokens: 320}})
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+// --max-calls stops a judged run with exit 130, naming the budget and the
+// command that continues it; the resume (a fresh, unbounded session)
+// finishes it, and the summary prints what the judge model cost.
+func TestRedteamBudgetFlag(t *testing.T) {
+	srv, calls := passJudge(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "redoubt.yaml")
+	text := fmt.Sprintf(`target: {type: demo}
+vulnerabilities: [misinformation]
+attacks: [baseline, roleplay]
+judge_models:
+  - {type: openai, base_url: %q, model: judge-sim, retries: 0}
+prices: [{model: judge-sim, prompt: 2, completion: 10}]
+`, srv.URL+"/v1")
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, out := filepath.Join(dir, "db.sqlite"), filepath.Join(dir, "out")
+	code, _, stderr := runCLI(t, "redteam", "--config", cfg, "--db", db, "--out", out, "--no-progress", "--concurrency", "1", "--max-calls", "2")
+	if code != ExitInterrupted || !strings.Contains(stderr, "the calls budget (2) is spent (--max-calls)") ||
+		!strings.Contains(stderr, "continue with: redoubt redteam --resume") {
+		t.Fatalf("exit %d, want 130 naming the calls budget; stderr:\n%s", code, stderr)
+	}
+	if calls.Load() > 2 {
+		t.Errorf("%d judge calls with --max-calls 2", calls.Load())
+	}
+	res := readResults(t, out)
+	if res.Run.Status != redteam.StatusInterrupted || len(res.Cases) >= res.Run.Planned {
+		t.Fatalf("%s with %d of %d cases", res.Run.Status, len(res.Cases), res.Run.Planned)
+	}
+	code, stdout, stderr := runCLI(t, "redteam", "--resume", res.Run.ID, "--db", db, "--no-progress")
+	if code != 0 {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "COST  $") || !strings.Contains(stdout, "judge judge-sim") {
+		t.Errorf("no cost line in the summary:\n%s", stdout)
+	}
+
+	// The same budget from the file (another store, so another model
+	// cache: cached answers are free and not counted); a bad one is a
+	// usage error.
+	if err := os.WriteFile(cfg, []byte(text+"max_calls: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "redteam", "--config", cfg, "--db", filepath.Join(dir, "b", "db.sqlite"), "--out", filepath.Join(dir, "out2"), "--no-progress", "--concurrency", "1")
+	if code != ExitInterrupted || !strings.Contains(stderr, "the calls budget (1)") {
+		t.Errorf("max_calls in the file: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr = runCLI(t, "redteam", "--target", "demo", "--time-budget", "-1s"); code != ExitUsage || !strings.Contains(stderr, "--time-budget") {
+		t.Errorf("negative --time-budget: exit %d\n%s", code, stderr)
+	}
+}
