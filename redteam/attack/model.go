@@ -26,7 +26,9 @@ const (
 
 // ModelIDs returns the IDs of the attacks that need an attacker model
 // (Model), in the order Model lists them.
-func ModelIDs() []string { return []string{"linear_jailbreak", "crescendo", "pair", "tap"} }
+func ModelIDs() []string {
+	return append([]string{"linear_jailbreak", "crescendo", "pair", "tap"}, enhancementIDs()...)
+}
 
 // Model returns the attacks whose user turns an attacker model writes,
 // turn by turn, from what the target said: linear_jailbreak and
@@ -46,7 +48,7 @@ func Model(attacker, fallback target.Target, purpose string) []redteam.Attack {
 			w.models = append(w.models, m)
 		}
 	}
-	return []redteam.Attack{
+	return append([]redteam.Attack{
 		{
 			ID:   "linear_jailbreak",
 			Name: "Linear jailbreak",
@@ -68,7 +70,7 @@ func Model(attacker, fallback target.Target, purpose string) []redteam.Attack {
 			},
 		},
 		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}),
-	}
+	}, enhanced(w)...)
 }
 
 // complied reports whether a target's reply reads as compliance: it
