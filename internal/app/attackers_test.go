@@ -122,6 +122,9 @@ out: %q
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The two attacks that stop as soon as the target complies: one
+	// attacker call each against this scripted attacker.
+	cfg.Attacks = []string{"linear_jailbreak", "crescendo"}
 	var start Start
 	res, err := Redteam(t.Context(), RedteamRequest{Config: *cfg, ConfigPath: cfgPath, Store: filepath.Join(dir, "db.sqlite"), Preflight: -1,
 		OnStart: func(s Start) { start = s }})

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/redoubt-sec/redoubt/redteam/attack"
 )
 
 // A run without attacker_models says once, on stderr, which attacks it
@@ -15,7 +17,7 @@ func TestRedteamSaysAttacksSkipped(t *testing.T) {
 	if code == ExitUsage || code == ExitFailure {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
-	note := "note: attacks linear_jailbreak, crescendo are skipped: they need an attacker model (set attacker_models in the configuration)"
+	note := "note: attacks " + strings.Join(attack.ModelIDs(), ", ") + " are skipped: they need an attacker model (set attacker_models in the configuration)"
 	if n := strings.Count(stderr, note); n != 1 {
 		t.Errorf("the note appears %d times, want once; stderr:\n%s", n, stderr)
 	}
