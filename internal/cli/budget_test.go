@@ -97,3 +97,33 @@ prices: [{model: judge-sim, prompt: 2, completion: 10}]
 		t.Errorf("negative --time-budget: exit %d\n%s", code, stderr)
 	}
 }
+
+// --dry-run adds to the plan the model calls, tokens and cost it expects.
+func TestDryRunEstimate(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "redoubt.yaml")
+	if err := os.WriteFile(cfg, []byte(`target: {type: demo}
+vulnerabilities: [misinformation]
+attacks: [baseline, roleplay]
+judge_models:
+  - {type: openai, base_url: "http://127.0.0.1:9/v1", model: judge-sim}
+prices: [{model: judge-sim, prompt: 2, completion: 10}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "redteam", "--config", cfg, "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	n := strings.Count(stdout, "\n")
+	// Every misinformation probe has a rubric: one judge call each, at
+	// 1500+100 tokens and $2/$10 per million.
+	want := fmt.Sprintf("judge             judge-sim: %d calls, ~%d prompt + %d completion tokens, $%.4f", n, n*1500, n*100, float64(n)*(1500*2+100*10)/1e6)
+	if n == 0 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "estimated cost: up to $") {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	code, _, stderr = runCLI(t, "redteam", "--target", "demo", "--vulnerabilities", "misinformation", "--dry-run")
+	if code != 0 || !strings.Contains(stderr, "no attacker or judge model is configured") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}

@@ -130,7 +130,7 @@ or more than --max-error-rate of the probes got no verdict); 130 interrupted
 	fl.BoolVar(&f.retryErrors, "retry-errors", false, "with --resume: also resume a finished run, to send its errored probes again")
 	fl.DurationVar(&f.preflight, "preflight-timeout", app.DefaultPreflight, "time allowed for the first, harmless exchange with the target (0: skip it)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "do not show the progress bar")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan as JSON lines and exit without sending anything")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan as JSON lines, and on stderr the model calls, tokens and cost it expects; send nothing")
 	fl.StringVar(&f.framework, "framework", "", "run what a framework maps to: owasp-llm-2025, owasp-agentic-2026, nist-ai-rmf, mitre-atlas, eu-ai-act")
 	fl.StringVar(&f.dataset, "dataset", "", "add the prompts of a CSV or JSON-lines file as probes (column mapping: dataset in --config)")
 	fl.BoolVar(&f.fwSummary, "frameworks-summary", false, "print a table per framework in the summary (results.json always has them)")
@@ -262,7 +262,11 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 		if err != nil {
 			return appErr(err)
 		}
-		return writePlan(e, probes)
+		if err := writePlan(e, probes); err != nil {
+			return err
+		}
+		writeEstimate(e, app.EstimateCost(cfg, probes))
+		return nil
 	}
 
 	start := time.Now()
@@ -396,6 +400,31 @@ func writePlan(e *env, probes []redteam.Probe) error {
 	}
 	fmt.Fprintf(e.stderr, "%d probes planned\n", len(probes))
 	return nil
+}
+
+// writeEstimate prints, on stderr, the model calls, tokens and cost a
+// dry-run plan is expected to take.
+func writeEstimate(e *env, est app.Estimate) {
+	if len(est.Models) == 0 {
+		fmt.Fprintln(e.stderr, "no attacker or judge model is configured: the run calls no model besides the target")
+		return
+	}
+	fmt.Fprintf(e.stderr, "model calls for %d probes (estimates: docs/configuration.md, \"Cost and budgets\"):\n", est.Probes)
+	for _, m := range est.Models {
+		calls := fmt.Sprintf("%d calls", m.Calls)
+		switch m.Role {
+		case app.RoleAttacker:
+			calls = "up to " + calls
+		case "attacker fallback":
+			calls = "up to " + calls + ", only when the attacker fails"
+		}
+		cost := fmt.Sprintf("$%.4f", m.USD)
+		if !m.Priced {
+			cost = "$0 (no price for this model)"
+		}
+		fmt.Fprintf(e.stderr, "  %-17s %s: %s, ~%d prompt + %d completion tokens, %s\n", m.Role, m.Model, calls, m.PromptTokens, m.CompletionTokens, cost)
+	}
+	fmt.Fprintf(e.stderr, "estimated cost: up to $%.4f, besides the target's own tokens\n", est.TotalUSD)
 }
 
 // progress is a progress bar on an interactive stderr, and nothing
