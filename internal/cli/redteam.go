@@ -248,7 +248,7 @@ func runRedteam(ctx context.Context, e *env, cmd *cobra.Command, f redteamFlags)
 				fmt.Fprintf(e.stderr, "attacker models write the turns of the model-driven attacks: %s\n", strings.Join(s.Attackers, ", "))
 			}
 			if len(s.SkippedAttacks) > 0 {
-				fmt.Fprintf(e.stderr, "note: attacks %s are skipped: they need an attacker model (set attacker_models in the configuration)\n", strings.Join(s.SkippedAttacks, ", "))
+				fmt.Fprintf(e.stderr, "note: %d attacks are skipped: they need an attacker model (set attacker_models in the configuration; redoubt catalog attacks lists them)\n", len(s.SkippedAttacks))
 			}
 			for _, b := range s.Blind {
 				fmt.Fprintf(e.stderr, "note: judge %s is blind on %d of the probes: %s (set %s in the configuration)\n",
