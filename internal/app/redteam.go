@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -205,11 +204,9 @@ type runner struct {
 	stale  int
 	tgt    target.Target
 	jctx   judge.Context
-	// judgeModels read probes against their rubrics (Config.JudgeModels).
-	judgeModels []target.Target
-	// judgeCaseKey makes the model judge's case IDs repeatable, for the
-	// model cache (judge.Rubric.CaseKey); nil without the cache.
-	judgeCaseKey []byte
+	// rubric is the model judge: the judge models that read probes
+	// against their rubrics (newModelJudge); nil without judge_models.
+	rubric *judge.Rubric
 	// cache holds attacker and judge models' replies (Config.ModelCache);
 	// nil when off or when no model is configured.
 	cache    *modelcache.Cache
@@ -249,29 +246,11 @@ func prepare(ctx context.Context, req RedteamRequest) (_ *runner, err error) {
 	if r.tgt, r.jctx, err = buildTarget(r.cfg, req); err != nil {
 		return nil, usage(err)
 	}
-	if len(r.cfg.JudgeModels)+len(r.cfg.AttackerModels) > 0 && (r.cfg.ModelCache == nil || *r.cfg.ModelCache) {
-		// Next to the run store: .redoubt/cache/ by default. Attacker and
-		// judge models share it.
-		r.cache = modelcache.New(filepath.Join(filepath.Dir(strings.TrimPrefix(req.Store, "sqlite:")), "cache"), req.Logger)
-		if r.judgeCaseKey, err = r.cache.Secret(); err != nil {
-			req.Logger.Warn("the model cache is off", "err", err)
-			r.cache, err = nil, nil
-		}
-	}
-	cache := r.cache
-	for i, mc := range r.cfg.JudgeModels {
-		m, err := target.New(mc, target.WithLogger(req.Logger), target.WithGetenv(req.Getenv))
-		if err != nil {
-			return nil, usage(fmt.Errorf("judge_models[%d]: %w", i, err))
-		}
-		m = r.meterModel(m, mc)
-		if cache != nil {
-			// The configuration without secrets identifies the model
-			// beyond its name (base URL, model, temperature...).
-			fp, _ := json.Marshal(mc.WithoutSecrets())
-			m = cache.Wrap(m, string(fp))
-		}
-		r.judgeModels = append(r.judgeModels, m)
+	// Next to the run store: .redoubt/cache/ by default. Attacker and
+	// judge models share it.
+	r.cache = openModelCache(r.cfg, req.Store, req.Logger)
+	if r.rubric, err = newModelJudge(r.cfg, r.cache, r.meterModel, req.Logger, req.Getenv); err != nil {
+		return nil, usage(err)
 	}
 	if r.info.Options.Purpose == "" {
 		r.info.Options.Purpose = r.jctx.Purpose
@@ -556,9 +535,10 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 	}
 	r.stale = len(r.done) - doneInPlan
 	panel := judge.Default()
-	if len(r.judgeModels) > 0 {
-		panel = panel.WithRubric(judge.Rubric{Models: r.judgeModels, CaseKey: r.judgeCaseKey,
-			Guidelines: r.cfg.JudgeGuidelines, Examples: r.cfg.JudgeExamples})
+	var judgeModels []target.Target
+	if r.rubric != nil {
+		panel = panel.WithRubric(*r.rubric)
+		judgeModels = r.rubric.Models
 	}
 	if r.req.OnStart != nil {
 		var todo []redteam.Probe
@@ -568,7 +548,7 @@ func (r *runner) play(ctx context.Context) (*RedteamResult, error) {
 			}
 		}
 		r.req.OnStart(Start{Run: *info, Planned: len(r.probes), Done: doneInPlan, Stale: r.stale, Replaced: replaced,
-			Blind: BlindJudges(todo, r.jctx, panel), JudgeModels: targetNames(r.judgeModels),
+			Blind: BlindJudges(todo, r.jctx, panel), JudgeModels: targetNames(judgeModels),
 			SkippedAttacks: r.attacks.skipped, Attackers: r.attacks.attackers})
 	}
 
@@ -705,16 +685,7 @@ func loadRunDataset(ctx context.Context, opts *redteam.PlanOptions, resuming boo
 
 // buildTarget makes the target and what judges know about it.
 func buildTarget(c Config, req RedteamRequest) (target.Target, judge.Context, error) {
-	jctx := judge.Context{
-		Purpose:        c.Purpose,
-		SystemPrompt:   c.SystemPrompt,
-		Canaries:       c.Canaries,
-		AllowedDomains: c.AllowedDomains,
-		Competitors:    c.Competitors,
-		Caller:         c.Caller,
-		Public:         c.Public,
-		ToolsReported:  c.ToolsReported,
-	}
+	jctx := configJudgeContext(c)
 	if req.Target != nil {
 		return req.Target, jctx, nil
 	}

@@ -17,6 +17,7 @@ import (
 
 type judgeFlags struct {
 	check   string
+	config  string
 	context string
 	conc    int
 	out     string
@@ -38,6 +39,14 @@ An input line holds the dialogue ("conversation", OpenAI "messages", or
 "prompt" and "reply"), what to check ("check", "vulnerability" with "type", or
 "judges"; else --check), and optionally "id", "goal", "markers", "context".
 
+--config judges as a red-team run with that configuration would: its
+target-context keys (purpose, system_prompt, canaries, ...) are the default
+context (--context overrides them key by key, a line's "context" both), its
+custom vulnerabilities can be named, and with judge_models the model judge
+reads each line that has a rubric (a check's, or a catalog sub-type's),
+answered from the model cache where it can (.redoubt/cache/, beside db).
+Without --config, or without judge_models, nothing is sent to any model.
+
 Checks (each fails a line when the reply ...):
 ` + checkList() + `
 A line that cannot be judged gets {"line", "id", "outcome": "error", "error"}
@@ -50,6 +59,7 @@ was judged, 3 when some could not be (or on an I/O error), 2 for usage errors.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.check, "check", "", "check for lines that name none: "+strings.Join(checkNames(), ", "))
+	fl.StringVar(&f.config, "config", "", "red-team configuration (redoubt.yaml): its context keys and judge models (judge_models) judge the lines")
 	fl.StringVar(&f.context, "context", "", "default target context, YAML or JSON (purpose, system_prompt, canaries, ...)")
 	fl.IntVar(&f.conc, "concurrency", 0, "lines judged at once (default: the number of CPUs)")
 	fl.StringVarP(&f.out, "out", "o", "", "write the verdicts to FILE (replaced only when the run completes); default: stdout")
@@ -74,7 +84,7 @@ func checkNames() []string {
 }
 
 func runJudge(ctx context.Context, e *env, f judgeFlags, args []string) error {
-	o := app.JudgeOptions{Check: f.check, Concurrency: f.conc}
+	var o app.JudgeOptions
 	if f.conc < 0 {
 		return usagef("--concurrency must be at least 1 (or 0 for the number of CPUs), got %d", f.conc)
 	}
@@ -83,14 +93,25 @@ func runJudge(ctx context.Context, e *env, f judgeFlags, args []string) error {
 			return usagef("--check: %v", err)
 		}
 	}
+	if f.config != "" {
+		cfg, err := app.LoadConfig(f.config)
+		if err != nil {
+			return usageErr(err)
+		}
+		if o, err = app.JudgeConfigOptions(cfg, e.log, e.getenv); err != nil {
+			return usagef("%s: %v", f.config, err)
+		}
+	} else {
+		o.Panel = judge.Default()
+	}
+	o.Check, o.Concurrency = f.check, f.conc
 	if f.context != "" {
-		c, err := app.LoadJudgeContext(f.context)
+		c, err := app.LoadJudgeContextOver(f.context, o.Context)
 		if err != nil {
 			return usageErr(err)
 		}
 		o.Context = c
 	}
-	o.Panel = judge.Default()
 
 	in, name := e.stdin, "stdin"
 	if len(args) == 1 && args[0] != "-" {
