@@ -52,6 +52,8 @@ func attackerMoves(id string) (moves, judged int) {
 		return attack.DefaultLinearTurns, 1
 	case "crescendo":
 		return attack.DefaultCrescendoTurns + attack.DefaultCrescendoBacktracks, 1 + attack.DefaultCrescendoBacktracks
+	case "likert":
+		return 2 * attack.LikertTurns, 1
 	case "pair":
 		return attack.DefaultPAIRIterations, attack.DefaultPAIRIterations
 	case "tap":

@@ -27,7 +27,7 @@ const (
 // ModelIDs returns the IDs of the attacks that need an attacker model
 // (Model), in the order Model lists them.
 func ModelIDs() []string {
-	return append([]string{"linear_jailbreak", "crescendo", "pair", "tap"}, enhancementIDs()...)
+	return append([]string{"linear_jailbreak", "crescendo", "pair", "tap", "likert"}, enhancementIDs()...)
 }
 
 // Model returns the attacks whose user turns an attacker model writes,
@@ -69,7 +69,7 @@ func Model(attacker, fallback target.Target, purpose string) []redteam.Attack {
 				return &crescendo{w: w, maxTurns: DefaultCrescendoTurns, maxBacktracks: DefaultCrescendoBacktracks}
 			},
 		},
-		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}),
+		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}), likertAttack(w),
 	}, enhanced(w)...)
 }
 
