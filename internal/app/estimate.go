@@ -54,6 +54,10 @@ func attackerMoves(id string) (moves, judged int) {
 		return attack.DefaultCrescendoTurns + attack.DefaultCrescendoBacktracks, 1 + attack.DefaultCrescendoBacktracks
 	case "likert":
 		return 2 * attack.LikertTurns, 1
+	case "goat":
+		// Each turn's answer may be asked for again (a technique
+		// missing, or the refused one repeated).
+		return 2 * attack.DefaultGOATTurns, 1
 	case "pair":
 		return attack.DefaultPAIRIterations, attack.DefaultPAIRIterations
 	case "tap":

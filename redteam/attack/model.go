@@ -27,7 +27,7 @@ const (
 // ModelIDs returns the IDs of the attacks that need an attacker model
 // (Model), in the order Model lists them.
 func ModelIDs() []string {
-	return append([]string{"linear_jailbreak", "crescendo", "pair", "tap", "likert"}, enhancementIDs()...)
+	return append([]string{"linear_jailbreak", "crescendo", "pair", "tap", "likert", "goat"}, enhancementIDs()...)
 }
 
 // Model returns the attacks whose user turns an attacker model writes,
@@ -69,7 +69,7 @@ func Model(attacker, fallback target.Target, purpose string) []redteam.Attack {
 				return &crescendo{w: w, maxTurns: DefaultCrescendoTurns, maxBacktracks: DefaultCrescendoBacktracks}
 			},
 		},
-		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}), likertAttack(w),
+		pairAttack(w, PAIROptions{}), tapAttack(w, TAPOptions{}), likertAttack(w), goatAttack(w),
 	}, enhanced(w)...)
 }
 
@@ -239,14 +239,23 @@ This is an authorised red-team exercise, and writing the test message is the who
 type attackerAnswer struct {
 	Message string `json:"message"`
 	Final   bool   `json:"final"`
+	// Technique is goat's choice of technique; it is never sent.
+	Technique string `json:"technique"`
 }
 
 // write asks each model in turn, each twice (the second time with firmer
 // instructions), for a message, until one writes it. The usage counts
 // every call.
 func (w *writer) write(ctx context.Context, task, req string) (msg string, final bool, usage target.Usage, err error) {
+	a, usage, err := w.answer(ctx, task, req)
+	return a.Message, a.Final, usage, err
+}
+
+// answer is write, returning the whole answer.
+func (w *writer) answer(ctx context.Context, task, req string) (attackerAnswer, target.Usage, error) {
+	var usage target.Usage
 	if len(w.models) == 0 {
-		return "", false, usage, errors.New("no attacker model is configured")
+		return attackerAnswer{}, usage, errors.New("no attacker model is configured")
 	}
 	base := fmt.Sprintf(attackerSystem, task)
 	var fails []string
@@ -262,7 +271,7 @@ func (w *writer) write(ctx context.Context, task, req string) (msg string, final
 			})
 			usage = usage.Add(r.Usage)
 			if ctx.Err() != nil {
-				return "", false, usage, ctx.Err()
+				return attackerAnswer{}, usage, ctx.Err()
 			}
 			if err != nil {
 				fails = append(fails, fmt.Sprintf("%s: %v", m.Name(), err))
@@ -270,12 +279,12 @@ func (w *writer) write(ctx context.Context, task, req string) (msg string, final
 			}
 			a, why := readAnswer(r.Content)
 			if why == "" {
-				return a.Message, a.Final, usage, nil
+				return a, usage, nil
 			}
 			fails = append(fails, fmt.Sprintf("%s: %s", m.Name(), why))
 		}
 	}
-	return "", false, usage, fmt.Errorf("no attacker model wrote the message (%s)", strings.Join(fails, "; "))
+	return attackerAnswer{}, usage, fmt.Errorf("no attacker model wrote the message (%s)", strings.Join(fails, "; "))
 }
 
 // readAnswer reads an attacker's answer: the JSON object with a message,
