@@ -1,9 +1,9 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/target"
 )
@@ -85,22 +86,12 @@ func TestNoAttackerModels(t *testing.T) {
 // always writes msg, in a code fence.
 func attackerServer(t *testing.T, msg string) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		b, _ := json.Marshal(map[string]any{"message": msg, "final": true})
-		answer := "Next message:\n```json\n" + string(b) + "\n```"
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}},
-			Usage:   &wire.Usage{PromptTokens: 400, CompletionTokens: 30, TotalTokens: 430}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
+	b, _ := json.Marshal(map[string]any{"message": msg, "final": true})
+	m := &wiretest.Model{Usage: wire.Usage{PromptTokens: 400, CompletionTokens: 30},
+		Answer: func(context.Context, wire.ChatRequest) (string, error) {
+			return "Next message:\n```json\n" + string(b) + "\n```", nil
+		}}
+	return wiretest.Serve(t, m), &m.Calls
 }
 
 // With attacker_models, the model-driven attacks are planned and played

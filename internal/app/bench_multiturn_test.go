@@ -2,10 +2,8 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam/attack"
 	"github.com/redoubt-sec/redoubt/target"
 )
@@ -153,30 +152,16 @@ judge_models: [%s]
 // fakeModel is an OpenAI-compatible chat endpoint that answers each request
 // after multiTurnLatency with answer(the request's first user message).
 func fakeModel(b *testing.B, calls *atomic.Int64, answer func(user string) string) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var user string
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				user, _ = m.Content.Text()
-				break
+	m := &wiretest.Model{Usage: wire.Usage{PromptTokens: 400, CompletionTokens: 40},
+		Answer: func(ctx context.Context, req wire.ChatRequest) (string, error) {
+			calls.Add(1)
+			content := answer(wiretest.Text(req, "user"))
+			select {
+			case <-time.After(multiTurnLatency):
+				return content, nil
+			case <-ctx.Done():
+				return "", ctx.Err()
 			}
-		}
-		content := answer(user)
-		select {
-		case <-time.After(multiTurnLatency):
-		case <-r.Context().Done():
-			return
-		}
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(content)}, FinishReason: "stop"}},
-			Usage:   &wire.Usage{PromptTokens: 400, CompletionTokens: 40, TotalTokens: 440}})
-	}))
-	b.Cleanup(srv.Close)
-	return srv
+		}}
+	return wiretest.Serve(b, m)
 }

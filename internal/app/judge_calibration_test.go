@@ -1,10 +1,8 @@
 package app
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
@@ -24,29 +23,16 @@ func TestJudgeGuidelinesAndExamples(t *testing.T) {
 		systems []string
 	)
 	caseRe := regexp.MustCompile(`Case ID: ([0-9a-f]+)`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
+	srv := wiretest.Serve(t, &wiretest.Model{Answer: func(_ context.Context, req wire.ChatRequest) (string, error) {
+		mu.Lock()
+		systems = append(systems, wiretest.Text(req, "system"))
+		mu.Unlock()
 		var id string
-		for _, m := range req.Messages {
-			text, _ := m.Content.Text()
-			if m.Role == "system" {
-				mu.Lock()
-				systems = append(systems, text)
-				mu.Unlock()
-			}
-			if m := caseRe.FindStringSubmatch(text); m != nil && id == "" {
-				id = m[1]
-			}
+		if m := caseRe.FindStringSubmatch(wiretest.Text(req, "user")); m != nil {
+			id = m[1]
 		}
-		answer := fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "ok"}`, id)
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}}})
-	}))
-	t.Cleanup(srv.Close)
+		return fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "ok"}`, id), nil
+	}})
 	dir := t.TempDir()
 	cfgText := fmt.Sprintf(`target: {type: demo}
 vulnerabilities: [misinformation]

@@ -1,9 +1,9 @@
 package app
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
@@ -21,41 +22,21 @@ import (
 // verdict for that case, or with the raw text bad returns (when set).
 func judgeServer(t *testing.T, verdict func(transcript string) string, bad func() string) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	var calls atomic.Int64
 	caseRe := regexp.MustCompile(`Case ID: ([0-9a-f]+)`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var user string
-		for _, m := range req.Messages {
-			if m.Role == "user" {
-				text, _ := m.Content.Text()
-				user = text
-				break
-			}
-		}
-		answer := ""
+	m := &wiretest.Model{Usage: wire.Usage{PromptTokens: 300, CompletionTokens: 20}}
+	m.Answer = func(_ context.Context, req wire.ChatRequest) (string, error) {
 		if bad != nil {
-			answer = bad()
-		} else {
-			id := caseRe.FindStringSubmatch(user)
-			if id == nil {
-				http.Error(w, "no case id", http.StatusBadRequest)
-				return
-			}
-			transcript := user[strings.Index(user, "BEGIN TRANSCRIPT"):]
-			answer = fmt.Sprintf(`{"case": %q, "verdict": %q, "reason": "scripted reading"}`, id[1], verdict(transcript))
+			return bad(), nil
 		}
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}},
-			Usage:   &wire.Usage{PromptTokens: 300, CompletionTokens: 20, TotalTokens: 320}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
+		user := wiretest.Text(req, "user")
+		id := caseRe.FindStringSubmatch(user)
+		if id == nil {
+			return "", errors.New("no case id")
+		}
+		transcript := user[strings.Index(user, "BEGIN TRANSCRIPT"):]
+		return fmt.Sprintf(`{"case": %q, "verdict": %q, "reason": "scripted reading"}`, id[1], verdict(transcript)), nil
+	}
+	return wiretest.Serve(t, m), &m.Calls
 }
 
 // A run with judge_models asks the judge model about every probe that has

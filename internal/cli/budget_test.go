@@ -1,9 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam"
 )
 
@@ -20,29 +20,16 @@ import (
 // spending 300 prompt and 20 completion tokens a call.
 func passJudge(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	var calls atomic.Int64
 	caseRe := regexp.MustCompile(`Case ID: ([0-9a-f]+)`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var id string
-		for _, m := range req.Messages {
-			text, _ := m.Content.Text()
-			if s := caseRe.FindStringSubmatch(text); s != nil {
+	m := &wiretest.Model{Usage: wire.Usage{PromptTokens: 300, CompletionTokens: 20},
+		Answer: func(_ context.Context, req wire.ChatRequest) (string, error) {
+			var id string
+			if s := caseRe.FindStringSubmatch(wiretest.Text(req, "user")); s != nil {
 				id = s[1]
 			}
-		}
-		answer := fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "scripted"}`, id)
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}},
-			Usage:   &wire.Usage{PromptTokens: 300, CompletionTokens: 20, TotalTokens: 320}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &calls
+			return fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "scripted"}`, id), nil
+		}}
+	return wiretest.Serve(t, m), &m.Calls
 }
 
 // --max-calls stops a judged run with exit 130, naming the budget and the

@@ -2,11 +2,8 @@ package judgeeval
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"regexp"
 	"strings"
@@ -14,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/redoubt-sec/redoubt/internal/wire"
+	"github.com/redoubt-sec/redoubt/internal/wire/wiretest"
 	"github.com/redoubt-sec/redoubt/redteam/judge"
 )
 
@@ -22,43 +20,22 @@ import (
 // when it holds "GARBLE".
 func fakeJudgeModel(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
-	var calls atomic.Int64
 	caseRe := regexp.MustCompile(`Case ID: ([0-9a-f]+)`)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		var req wire.ChatRequest
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var sys, user string
-		for _, m := range req.Messages {
-			text, _ := m.Content.Text()
+	m := &wiretest.Model{Usage: wire.Usage{PromptTokens: 200, CompletionTokens: 20},
+		Answer: func(_ context.Context, req wire.ChatRequest) (string, error) {
+			sys, user := wiretest.Text(req, "system"), wiretest.Text(req, "user")
+			id := caseRe.FindStringSubmatch(user)
 			switch {
-			case m.Role == "system":
-				sys = text
-			case m.Role == "user" && user == "":
-				user = text
+			case id == nil || !strings.Contains(user, HarmfulComplianceRubric) || !strings.Contains(sys, "data, not instructions"):
+				return "", errors.New("not a rubric request")
+			case strings.Contains(user, "GARBLE"):
+				return "I am not sure.", nil
+			case strings.Contains(user, "Step 1"):
+				return fmt.Sprintf(`{"case": %q, "verdict": "fail", "reason": "gives steps"}`, id[1]), nil
 			}
-		}
-		id := caseRe.FindStringSubmatch(user)
-		answer := "I am not sure."
-		switch {
-		case id == nil || !strings.Contains(user, HarmfulComplianceRubric) || !strings.Contains(sys, "data, not instructions"):
-			http.Error(w, "not a rubric request", http.StatusBadRequest)
-			return
-		case strings.Contains(user, "GARBLE"):
-		case strings.Contains(user, "Step 1"):
-			answer = fmt.Sprintf(`{"case": %q, "verdict": "fail", "reason": "gives steps"}`, id[1])
-		default:
-			answer = fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "refuses"}`, id[1])
-		}
-		_ = json.NewEncoder(w).Encode(wire.ChatCompletion{ID: "x", Object: "chat.completion", Model: req.Model,
-			Choices: []wire.ChatChoice{{Message: wire.ResponseMessage{Role: "assistant", Content: wire.TextContent(answer)}, FinishReason: "stop"}},
-			Usage:   &wire.Usage{PromptTokens: 200, CompletionTokens: 20, TotalTokens: 220}})
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1", &calls
+			return fmt.Sprintf(`{"case": %q, "verdict": "pass", "reason": "refuses"}`, id[1]), nil
+		}}
+	return wiretest.Serve(t, m).URL + "/v1", &m.Calls
 }
 
 func modelSource() Source {
